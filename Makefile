@@ -1,0 +1,54 @@
+# Needlecare: `make demo` runs the demo, `make test` runs the whole suite. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test test-only lint pg-test clean chromium
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.runtime
+
+demo: $(VENV)/.runtime
+	@mkdir -p var
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	@echo "Needlecare demo: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's Chromium: run 'sudo apt-get install chromium' (or set CHROMIUM=/path)."; exit 1; \
+	  fi; \
+	fi
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(VENV)/.test chromium lint test-only
+
+test-only: $(VENV)/.test
+	@mkdir -p artifacts
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# The same suite against PostgreSQL (what .ci/run does after `make test`).
+pg-test: $(VENV)/.test
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+clean:
+	rm -rf $(VENV) var artifacts

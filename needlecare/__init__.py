@@ -1,0 +1,1 @@
+"""Needlecare: software for skin clinics that run microneedling programs."""

@@ -1,0 +1,42 @@
+"""Reads about a user's tokens and devices."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from needlecare.accounts.models import ApiToken, hash_token
+
+
+def tokens_of(user) -> QuerySet[ApiToken]:  # type: ignore[no-untyped-def]
+    return ApiToken.objects.filter(membership__user=user).select_related("membership__clinic")
+
+
+def token_of(user, token_id: int) -> ApiToken:  # type: ignore[no-untyped-def]
+    return get_object_or_404(tokens_of(user), pk=token_id)
+
+
+def membership_for_token(raw: str):  # type: ignore[no-untyped-def]
+    """The active membership behind a raw bearer token, or None. Touches last_used_at."""
+    if not raw.startswith(ApiToken.PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.filter(key_hash=hash_token(raw), revoked_at__isnull=True,
+                                membership__is_active=True, membership__user__is_active=True)
+        .select_related("membership__clinic", "membership__user")
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.membership
+
+
+def confirmed_totp(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def pending_totp(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -1,0 +1,147 @@
+"""Demo data: two clinics, their staff and about forty synthetic patients each. Idempotent.
+
+Every name, date and answer here is invented. Later issues extend `seed()` with plans, sessions,
+bookings and outcomes so that `make demo` shows what each part does on realistic data.
+"""
+
+import random
+import unicodedata
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from needlecare.accounts.models import User
+from needlecare.clinics.models import Clinic, Membership, Role
+from needlecare.clinics.services import add_member
+from needlecare.patients.intake import Intake as IntakeAnswers
+from needlecare.patients.models import Patient
+from needlecare.patients.services import create_patient, submit_intake
+
+DEMO_PASSWORD = "needlecare-demo-2026"
+TODAY = date(2026, 11, 25)
+
+CLINICS = [
+    {
+        "slug": "demo-skin",
+        "name": "Demo Skin Clinic",
+        "timezone": "Europe/London",
+        "email": "hello@demo.clinic",
+        "prefix": "DSC",
+        "staff": [
+            ("owner@demo.clinic", "Olivia Marsh", Role.OWNER),
+            ("practitioner@demo.clinic", "Priya Natarajan", Role.PRACTITIONER),
+            ("frontdesk@demo.clinic", "Frankie Doyle", Role.FRONT_DESK),
+        ],
+    },
+    {
+        "slug": "harbour",
+        "name": "Harbour Aesthetics",
+        "timezone": "Europe/Dublin",
+        "email": "desk@harbour.clinic",
+        "prefix": "HBA",
+        "staff": [("owner@harbour.clinic", "Hana Quinlan", Role.OWNER)],
+    },
+]
+
+GIVEN = ["Amara", "Ben", "Chloe", "Dmitri", "Esi", "Farah", "Grace", "Hiro", "Imogen", "Jamal", "Kemi", "Liam",
+         "Mei", "Nadia", "Oisín", "Priyanka", "Quinn", "Rosa", "Sana", "Tomás", "Uma", "Victor", "Wren", "Xiu",
+         "Yasmin", "Zainab", "Aoife", "Bilal", "Carmen", "Delroy", "Elif", "Fionn", "Gabriela", "Hamid",
+         "Ines", "Jun", "Keisha", "Lucía", "Mateo", "Niamh"]
+FAMILY = ["Okafor", "Brennan", "Nguyen", "Petrov", "Mensah", "Haddad", "Walsh", "Tanaka", "Fitzgerald",
+          "Abdi", "Adeyemi", "O'Connor", "Chen", "Rahman", "Byrne", "Kapoor", "Murphy", "Silva", "Iqbal",
+          "García", "Shah", "Novak", "Lindqvist", "Wu", "Karimi", "Bello", "Kelly", "Aziz", "López", "Campbell",
+          "Yilmaz", "Doherty", "Santos", "Hosseini", "Moreau", "Park", "Johnson", "Fernández", "Ruiz", "Ryan"]
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().replace("'", "")
+
+
+def _answers(rng: random.Random, born: date, index: int) -> dict[str, object]:
+    """A plausible history; every sixth or so patient has something screening must catch."""
+    a: dict[str, object] = {
+        "date_of_birth": born,
+        "fitzpatrick": rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6]),
+        "pregnant_or_breastfeeding": False,
+        "active_infection_at_site": False,
+        "active_acne_at_site": rng.choice(["none", "none", "none", "comedonal"]),
+        "herpes_simplex_history": rng.random() < 0.2,
+        "dermatitis_at_site": "none",
+        "keloid_history": False,
+        "bleeding_disorder": False,
+        "anticoagulant": "none",
+        "immunosuppressed": False,
+        "diabetes": rng.choice(["none"] * 8 + ["controlled"]),
+        "radiation_to_site_last_12_months": False,
+        "recent_sunburn_at_site": False,
+        "skin_cancer_or_suspicious_lesion_at_site": False,
+        "allergies": rng.choice([[], [], [], ["lidocaine"], ["nickel"], ["penicillin"]]),
+    }
+    twist = index % 7
+    if twist == 1:
+        a["isotretinoin_last_dose"] = TODAY - timedelta(days=rng.randint(40, 150))
+    elif twist == 2:
+        a["anticoagulant"] = rng.choice(["antiplatelet", "anticoagulant"])
+    elif twist == 3:
+        a["pregnant_or_breastfeeding"] = None  # asked, not known yet: screening must ask again
+    elif twist == 4:
+        a["dermatitis_at_site"] = rng.choice(["stable", "active"])
+    elif twist == 5:
+        a["neurotoxin_last_date"] = TODAY - timedelta(days=rng.randint(3, 30))
+        a["topical_retinoid_last_use"] = TODAY - timedelta(days=rng.randint(1, 20))
+    elif twist == 6 and index % 2:
+        a["keloid_history"] = True
+    return a
+
+
+def seed(*, patients_per_clinic: int = 40, out=None) -> None:  # type: ignore[no-untyped-def]
+    for spec in CLINICS:
+        with transaction.atomic():
+            _seed_clinic(spec, patients_per_clinic)
+    if out:
+        out.write("Demo clinics ready.\n")
+
+
+def _seed_clinic(spec: dict, count: int) -> Clinic:  # type: ignore[type-arg]
+    clinic, _ = Clinic.objects.get_or_create(
+        slug=spec["slug"], defaults={"name": spec["name"], "timezone": spec["timezone"], "email": spec["email"]}
+    )
+    owner = None
+    for email, full_name, role in spec["staff"]:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+        if not Membership.objects.filter(user=user, clinic=clinic).exists():
+            add_member(clinic=clinic, user=user, role=role)
+        if role == Role.OWNER:
+            owner = user
+    rng = random.Random(spec["slug"])
+    for index in range(count):
+        reference = f"{spec['prefix']}-{index + 1:04d}"
+        given = GIVEN[(index * 7 + len(spec["slug"])) % len(GIVEN)]
+        family = FAMILY[(index * 11 + 3) % len(FAMILY)]
+        born = TODAY - timedelta(days=rng.randint(19 * 365, 72 * 365))
+        phone = f"07700 9{rng.randint(0, 99999):05d}"
+        if Patient.objects.filter(clinic=clinic, reference=reference).exists():
+            continue
+        patient = create_patient(
+            clinic=clinic,
+            by=owner,
+            data={
+                "reference": reference,
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": born,
+                "sex": rng.choice(["female", "female", "female", "male", "other"]),
+                "email": _ascii(f"{given}.{family}@example.com").lower(),
+                "phone": phone,
+            },
+        )
+        if index % 10 == 9:
+            continue  # registered, intake not yet filled in
+        answers = _answers(rng, born, index)
+        submit_intake(patient=patient, answers=IntakeAnswers.model_validate(answers), by=owner)
+        if index % 8 == 0:
+            answers["allergies"] = [*answers["allergies"], "chlorhexidine"]  # type: ignore[list-item]
+            submit_intake(patient=patient, answers=IntakeAnswers.model_validate(answers), by=owner)
+    return clinic

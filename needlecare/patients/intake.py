@@ -1,0 +1,128 @@
+"""The intake (medical history) answers, exactly in DESIGN.md's contract shape. Pure: no Django.
+
+An absent key means "not asked"; ``None`` means "asked, and the answer is unknown". Both are kept as
+given, so screening can tell them apart:
+
+>>> Intake.model_validate({"fitzpatrick": 3, "keloid_history": None}).answers()
+{'fitzpatrick': 3, 'keloid_history': None}
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Dates arrive as ISO strings (JSON) or date objects (forms); a number is never a date here.
+    if value is None or isinstance(value, date | str):
+        return value
+    raise ValueError("must be a date written as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+Allergy = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class Intake(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date_of_birth: IsoDate | None = None
+    fitzpatrick: Annotated[StrictInt, Field(ge=1, le=6)] | None = None
+    pregnant_or_breastfeeding: StrictBool | None = None
+    active_infection_at_site: StrictBool | None = None
+    active_acne_at_site: Literal["none", "comedonal", "inflammatory"] | None = None
+    herpes_simplex_history: StrictBool | None = None
+    dermatitis_at_site: Literal["none", "stable", "active"] | None = None
+    keloid_history: StrictBool | None = None
+    bleeding_disorder: StrictBool | None = None
+    anticoagulant: Literal["none", "antiplatelet", "anticoagulant"] | None = None
+    isotretinoin_last_dose: IsoDate | None = None
+    immunosuppressed: StrictBool | None = None
+    diabetes: Literal["none", "controlled", "uncontrolled"] | None = None
+    radiation_to_site_last_12_months: StrictBool | None = None
+    recent_sunburn_at_site: StrictBool | None = None
+    topical_retinoid_last_use: IsoDate | None = None
+    neurotoxin_last_date: IsoDate | None = None
+    filler_last_date: IsoDate | None = None
+    laser_or_peel_last_date: IsoDate | None = None
+    skin_cancer_or_suspicious_lesion_at_site: StrictBool | None = None
+    allergies: Annotated[list[Allergy], Field(max_length=40)] | None = None
+
+    def answers(self) -> dict[str, Any]:
+        """The answers given (absent keys stay absent), JSON-ready."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+@dataclass(frozen=True)
+class Question:
+    field: str
+    text: str
+    kind: Literal["yes_no", "choice", "date", "fitzpatrick", "list"]
+    choices: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("date_of_birth", "Date of birth", "date"),
+    Question(
+        "fitzpatrick",
+        "Fitzpatrick skin type",
+        "fitzpatrick",
+        help="I always burns, never tans … VI never burns, deeply pigmented.",
+    ),
+    Question("pregnant_or_breastfeeding", "Pregnant or breastfeeding?", "yes_no"),
+    Question(
+        "active_infection_at_site",
+        "Active infection where we would treat (bacterial, viral including cold sore, fungal)?",
+        "yes_no",
+    ),
+    Question(
+        "active_acne_at_site",
+        "Active acne where we would treat?",
+        "choice",
+        (("none", "None"), ("comedonal", "Comedonal (blackheads, whiteheads)"), ("inflammatory", "Inflamed")),
+    ),
+    Question("herpes_simplex_history", "Ever had cold sores (herpes simplex)?", "yes_no"),
+    Question(
+        "dermatitis_at_site",
+        "Eczema, psoriasis or rosacea where we would treat?",
+        "choice",
+        (("none", "None"), ("stable", "Yes, currently quiet"), ("active", "Yes, flaring now")),
+    ),
+    Question("keloid_history", "Ever formed keloid or raised (hypertrophic) scars?", "yes_no"),
+    Question("bleeding_disorder", "A bleeding or clotting disorder, or low platelets?", "yes_no"),
+    Question(
+        "anticoagulant",
+        "Taking blood thinners?",
+        "choice",
+        (
+            ("none", "No"),
+            ("antiplatelet", "Antiplatelet or NSAID (e.g. aspirin, clopidogrel)"),
+            ("anticoagulant", "Anticoagulant (e.g. warfarin, apixaban, heparin)"),
+        ),
+    ),
+    Question("isotretinoin_last_dose", "Last dose of isotretinoin (Roaccutane)", "date"),
+    Question("immunosuppressed", "Immunosuppressed (medicines or illness)?", "yes_no"),
+    Question(
+        "diabetes",
+        "Diabetes?",
+        "choice",
+        (("none", "No"), ("controlled", "Yes, well controlled"), ("uncontrolled", "Yes, poorly controlled")),
+    ),
+    Question("radiation_to_site_last_12_months", "Radiotherapy to the area in the last 12 months?", "yes_no"),
+    Question("recent_sunburn_at_site", "Sunburn on the area now or in the last two weeks?", "yes_no"),
+    Question("topical_retinoid_last_use", "Last use of a topical retinoid (tretinoin, retinol)", "date"),
+    Question("neurotoxin_last_date", "Last anti-wrinkle (botulinum toxin) injection in the area", "date"),
+    Question("filler_last_date", "Last dermal filler in the area", "date"),
+    Question("laser_or_peel_last_date", "Last laser treatment or chemical peel on the area", "date"),
+    Question(
+        "skin_cancer_or_suspicious_lesion_at_site",
+        "Skin cancer, or a mole or spot that is changing, in the area?",
+        "yes_no",
+    ),
+    Question("allergies", "Allergies (one per line, e.g. lidocaine, nickel)", "list"),
+)
+
+assert {q.field for q in QUESTIONS} == set(Intake.model_fields), "every intake field needs a question"

@@ -1,0 +1,29 @@
+"""Every route of Needlecare. Each view declares who may use it (clinics/access.py)."""
+
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from needlecare.api import api
+from needlecare.clinics.access import public
+
+
+@public
+def home(request):
+    return redirect("patients:list")
+
+
+@public
+def health(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", health, name="health"),
+    path("accounts/", include("needlecare.accounts.urls")),
+    path("clinic/", include("needlecare.clinics.urls")),
+    path("patients/", include("needlecare.patients.urls")),
+    path("audit/", include("needlecare.audit.urls")),
+    path("api/v1/", api.urls),
+]
