@@ -8,6 +8,5 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 
 from needlecare.settings import *  # noqa: E402,F403
 
-
 # The suite serves static files from the apps (no collectstatic step before it).
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

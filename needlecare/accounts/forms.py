@@ -5,8 +5,9 @@ from django.contrib.auth.forms import AuthenticationForm
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True,
-                                                                              "autocomplete": "email"}))
+    username = forms.EmailField(
+        label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].lower()
@@ -17,7 +18,9 @@ class CodeForm(forms.Form):
         regex=r"^\d{6}$",
         label="Six-digit code",
         error_messages={"invalid": "Enter the six digits your authenticator app shows."},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
     )
 
 

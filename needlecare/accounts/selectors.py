@@ -21,8 +21,12 @@ def membership_for_token(raw: str):  # type: ignore[no-untyped-def]
     if not raw.startswith(ApiToken.PREFIX) or len(raw) > 100:
         return None
     token = (
-        ApiToken.objects.filter(key_hash=hash_token(raw), revoked_at__isnull=True,
-                                membership__is_active=True, membership__user__is_active=True)
+        ApiToken.objects.filter(
+            key_hash=hash_token(raw),
+            revoked_at__isnull=True,
+            membership__is_active=True,
+            membership__user__is_active=True,
+        )
         .select_related("membership__clinic", "membership__user")
         .first()
     )

@@ -14,13 +14,19 @@ from needlecare.clinics.models import Membership
 def issue_token(*, membership: Membership, name: str, request: Any = None) -> tuple[ApiToken, str]:
     """Create a token and return it with its raw value, which is shown once and never stored."""
     raw = ApiToken.new_raw_token()
-    token = ApiToken(membership=membership, name=name.strip() or "API token", key_hash=hash_token(raw),
-                     hint=raw[:10])
+    token = ApiToken(
+        membership=membership, name=name.strip() or "API token", key_hash=hash_token(raw), hint=raw[:10]
+    )
     token.full_clean()
     with transaction.atomic():
         token.save()
-        record_event(clinic=membership.clinic, user=membership.user, action="api_token.create", obj=token,
-                     request=request)
+        record_event(
+            clinic=membership.clinic,
+            user=membership.user,
+            action="api_token.create",
+            obj=token,
+            request=request,
+        )
     return token, raw
 
 
@@ -29,8 +35,13 @@ def revoke_token(*, token: ApiToken, request: Any = None) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-        record_event(clinic=token.membership.clinic, user=token.membership.user, action="api_token.revoke",
-                     obj=token, request=request)
+        record_event(
+            clinic=token.membership.clinic,
+            user=token.membership.user,
+            action="api_token.revoke",
+            obj=token,
+            request=request,
+        )
     return token
 
 

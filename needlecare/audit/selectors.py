@@ -27,5 +27,8 @@ def audit_events_for(clinic: Clinic, *, filters: dict[str, Any] | None = None) -
 
 def audit_actions_for(clinic: Clinic) -> list[str]:
     return list(
-        AuditEvent.objects.filter(clinic=clinic).order_by("action").values_list("action", flat=True).distinct()
+        AuditEvent.objects.filter(clinic=clinic)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
     )

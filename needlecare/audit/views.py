@@ -23,6 +23,11 @@ def audit_log(request):
     return render(
         request,
         "audit/log.html",
-        {"form": form, "page": page, "actions": audit_actions_for(request.clinic), "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "actions": audit_actions_for(request.clinic),
+            "query": query.urlencode(),
+        },
         status=400 if form.errors else 200,
     )

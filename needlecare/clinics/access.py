@@ -1,8 +1,8 @@
 """Who may use each route. Every view declares a policy; a test fails on any route without one.
 
-    @public                       anyone, signed in or not
-    @signed_in                    any signed-in user, whatever their clinic
-    @staff(ALL_ROLES)             a member of the current clinic with one of these roles
+@public                       anyone, signed in or not
+@signed_in                    any signed-in user, whatever their clinic
+@staff(ALL_ROLES)             a member of the current clinic with one of these roles
 """
 
 from collections.abc import Callable, Iterable

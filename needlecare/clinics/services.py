@@ -17,8 +17,14 @@ def update_clinic(*, clinic: Clinic, by: Any, data: dict[str, Any], request: Any
     clinic.full_clean()
     with transaction.atomic():
         clinic.save()
-        record_event(clinic=clinic, user=by, action="clinic.update", obj=clinic, request=request,
-                     detail={"fields": changed})
+        record_event(
+            clinic=clinic,
+            user=by,
+            action="clinic.update",
+            obj=clinic,
+            request=request,
+            detail={"fields": changed},
+        )
     return clinic
 
 
@@ -27,6 +33,7 @@ def add_member(*, clinic: Clinic, user: Any, role: str, by: Any = None) -> Membe
         membership, _ = Membership.objects.update_or_create(
             clinic=clinic, user=user, defaults={"role": role, "is_active": True}
         )
-        record_event(clinic=clinic, user=by or user, action="membership.set", obj=membership,
-                     detail={"role": role})
+        record_event(
+            clinic=clinic, user=by or user, action="membership.set", obj=membership, detail={"role": role}
+        )
     return membership

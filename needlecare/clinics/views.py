@@ -32,9 +32,15 @@ def switch_clinic(request):
 def clinic_settings(request):
     form = ClinicSettingsForm(request.POST or None, instance=request.clinic)
     if request.method == "POST" and form.is_valid():
-        services.update_clinic(clinic=request.clinic, by=request.user, data=form.cleaned_data, request=request)
+        services.update_clinic(
+            clinic=request.clinic, by=request.user, data=form.cleaned_data, request=request
+        )
         messages.success(request, "Clinic settings saved.")
         return redirect("clinics:settings")
     members = request.clinic.memberships.select_related("user").order_by("role", "user__email")
-    return render(request, "clinics/settings.html", {"form": form, "members": members},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "clinics/settings.html",
+        {"form": form, "members": members},
+        status=422 if form.errors else 200,
+    )

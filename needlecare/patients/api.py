@@ -36,7 +36,9 @@ def _write(service, **kwargs):  # type: ignore[no-untyped-def]
     try:
         return service(**kwargs)
     except DjangoValidationError as error:
-        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
+        raise HttpError(
+            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        ) from error
 
 
 def _reference_free(clinic, reference: str, exclude=None) -> None:  # type: ignore[no-untyped-def]
@@ -53,16 +55,22 @@ def list_patients(request, params: Query[ListParams]):  # type: ignore[no-untype
     patients = selectors.patients_for(request.clinic, query=params.q, archived=params.archived)
     items = list(patients[params.offset : params.offset + params.limit])
     count = patients.count()
-    record_event(clinic=request.clinic, user=request.user, action="patient.search" if params.q else "patient.list",
-                 request=request, detail={"results": count, "via": "api"})
+    record_event(
+        clinic=request.clinic,
+        user=request.user,
+        action="patient.search" if params.q else "patient.list",
+        request=request,
+        detail={"results": count, "via": "api"},
+    )
     return {"items": items, "count": count}
 
 
 @router.post("", response={201: PatientOut, **ERRORS})
 def create_patient(request, payload: PatientIn):  # type: ignore[no-untyped-def]
     _reference_free(request.clinic, payload.reference)
-    patient = _write(services.create_patient, clinic=request.clinic, by=request.user, data=payload.dict(),
-                     request=request)
+    patient = _write(
+        services.create_patient, clinic=request.clinic, by=request.user, data=payload.dict(), request=request
+    )
     return 201, patient
 
 
@@ -100,8 +108,9 @@ def list_intakes(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 @router.post("/{patient_id}/intakes", response={201: IntakeOut, **ERRORS})
 def submit_intake(request, patient_id: UUID, payload: IntakeIn):  # type: ignore[no-untyped-def]
     patient = selectors.patient_for(request.clinic, patient_id, include_archived=False)
-    intake = services.submit_intake(patient=patient, answers=payload.answers, by=request.user,
-                                    source=IntakeSource.API, request=request)
+    intake = services.submit_intake(
+        patient=patient, answers=payload.answers, by=request.user, source=IntakeSource.API, request=request
+    )
     return 201, intake
 
 
@@ -111,6 +120,7 @@ def get_intake(request, patient_id: UUID, version: int):  # type: ignore[no-unty
     if not 1 <= version <= 1_000_000:
         raise HttpError(404, "Not found.")
     intake = selectors.intake_version(patient, version)
-    services.record_patient_read(patient=patient, by=request.user, action="intake.view", request=request,
-                                 detail={"version": version})
+    services.record_patient_read(
+        patient=patient, by=request.user, action="intake.view", request=request, detail={"version": version}
+    )
     return intake

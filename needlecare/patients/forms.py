@@ -68,17 +68,20 @@ class IntakeForm(forms.Form):
                 choices = [(NOT_ASKED, "— not asked —"), *q.choices, (UNKNOWN, "Unknown")]
                 self.fields[q.field] = forms.ChoiceField(label=q.text, choices=choices, required=False)
             elif q.kind == "fitzpatrick":
-                choices = [(NOT_ASKED, "— not assessed —")] + [(str(n), f"Type {r}") for n, r in
-                                                                 enumerate(["I", "II", "III", "IV", "V", "VI"], 1)]
-                self.fields[q.field] = forms.ChoiceField(label=q.text, choices=[*choices, (UNKNOWN, "Unknown")],
-                                                         required=False, help_text=q.help)
+                choices = [(NOT_ASKED, "— not assessed —")] + [
+                    (str(n), f"Type {r}") for n, r in enumerate(["I", "II", "III", "IV", "V", "VI"], 1)
+                ]
+                self.fields[q.field] = forms.ChoiceField(
+                    label=q.text, choices=[*choices, (UNKNOWN, "Unknown")], required=False, help_text=q.help
+                )
             elif q.kind == "date" and q.field == "date_of_birth":
                 self.fields[q.field] = forms.DateField(
                     label=q.text, required=False, widget=forms.DateInput(attrs={"type": "date"})
                 )
             elif q.kind == "date":
-                self.fields[f"{q.field}__state"] = forms.ChoiceField(label=q.text, choices=DATE_STATE,
-                                                                     required=False)
+                self.fields[f"{q.field}__state"] = forms.ChoiceField(
+                    label=q.text, choices=DATE_STATE, required=False
+                )
                 self.fields[q.field] = forms.DateField(
                     label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
                 )

@@ -12,7 +12,9 @@ from needlecare.patients.intake import _iso_date_only
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=30, pattern=r"^(\+?[0-9 ()./-]{6,30})?$")]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=30, pattern=r"^(\+?[0-9 ()./-]{6,30})?$")
+]
 SexValue = Literal["female", "male", "other", "unknown"]
 
 

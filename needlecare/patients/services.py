@@ -31,7 +31,12 @@ def create_patient(*, clinic: Clinic, by: Any, data: dict[str, Any], request: An
     with transaction.atomic():
         patient.save()
         record_event(
-            clinic=clinic, user=by, action="patient.create", obj=patient, patient_id=patient.pk, request=request
+            clinic=clinic,
+            user=by,
+            action="patient.create",
+            obj=patient,
+            patient_id=patient.pk,
+            request=request,
         )
     return patient
 
@@ -62,7 +67,11 @@ def archive_patient(*, patient: Patient, by: Any, request: Any = None) -> Patien
             patient.archived_at = timezone.now()
             patient.save(update_fields=["archived_at", "updated_at"])
         record_event(
-            clinic=patient.clinic, user=by, action="patient.archive", obj=patient, patient_id=patient.pk,
+            clinic=patient.clinic,
+            user=by,
+            action="patient.archive",
+            obj=patient,
+            patient_id=patient.pk,
             request=request,
         )
     return patient
@@ -73,7 +82,11 @@ def restore_patient(*, patient: Patient, by: Any, request: Any = None) -> Patien
         patient.archived_at = None
         patient.save(update_fields=["archived_at", "updated_at"])
         record_event(
-            clinic=patient.clinic, user=by, action="patient.restore", obj=patient, patient_id=patient.pk,
+            clinic=patient.clinic,
+            user=by,
+            action="patient.restore",
+            obj=patient,
+            patient_id=patient.pk,
             request=request,
         )
     return patient
@@ -117,9 +130,20 @@ def submit_intake(
     raise AssertionError("unreachable")
 
 
-def record_patient_read(*, patient: Patient, by: Any, action: str = "patient.view", request: Any = None,
-                        detail: dict[str, Any] | None = None) -> None:
+def record_patient_read(
+    *,
+    patient: Patient,
+    by: Any,
+    action: str = "patient.view",
+    request: Any = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     record_event(
-        clinic=patient.clinic, user=by, action=action, obj=patient, patient_id=patient.pk, request=request,
+        clinic=patient.clinic,
+        user=by,
+        action=action,
+        obj=patient,
+        patient_id=patient.pk,
+        request=request,
         detail=detail,
     )

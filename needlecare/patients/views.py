@@ -46,7 +46,9 @@ def patient_create(request):
         )
         messages.success(request, f"{patient.full_name} was added.")
         return redirect("patients:detail", patient_id=patient.pk)
-    return render(request, "patients/form.html", {"form": form, "patient": None}, status=_status(request, form))
+    return render(
+        request, "patients/form.html", {"form": form, "patient": None}, status=_status(request, form)
+    )
 
 
 @require_GET
@@ -84,7 +86,9 @@ def patient_edit(request, patient_id):
             return redirect("patients:detail", patient_id=patient.pk)
     if request.method == "GET":
         services.record_patient_read(patient=patient, by=request.user, request=request)
-    return render(request, "patients/form.html", {"form": form, "patient": patient}, status=_status(request, form))
+    return render(
+        request, "patients/form.html", {"form": form, "patient": patient}, status=_status(request, form)
+    )
 
 
 @require_POST
@@ -113,13 +117,17 @@ def intake_create(request, patient_id):
     previous = latest.answers if latest else {"date_of_birth": patient.date_of_birth}
     form = IntakeForm(request.POST or None, initial_answers=previous)
     if request.method == "POST" and form.is_valid():
-        intake = services.submit_intake(patient=patient, answers=form.answers, by=request.user, request=request)
+        intake = services.submit_intake(
+            patient=patient, answers=form.answers, by=request.user, request=request
+        )
         messages.success(request, f"Intake saved as version {intake.version}.")
         return redirect("patients:detail", patient_id=patient.pk)
     if request.method == "GET":
         services.record_patient_read(patient=patient, by=request.user, action="intake.view", request=request)
     return render(
-        request, "patients/intake_form.html", {"form": form, "patient": patient, "latest": latest},
+        request,
+        "patients/intake_form.html",
+        {"form": form, "patient": patient, "latest": latest},
         status=_status(request, form),
     )
 
@@ -133,7 +141,8 @@ def intake_detail(request, patient_id, version):
         patient=patient, by=request.user, action="intake.view", request=request, detail={"version": version}
     )
     return render(
-        request, "patients/intake_detail.html",
+        request,
+        "patients/intake_detail.html",
         {"patient": patient, "intake": intake, "answers": _answer_rows(intake)},
     )
 
@@ -160,9 +169,11 @@ def _answer_rows(intake) -> list[tuple[str, str, bool]]:
             rows.append((q.text, ", ".join(value) or "none", bool(value)))
         else:
             label = dict(q.choices).get(str(value), str(value))
-            flagged = q.kind == "date" and q.field != "date_of_birth" or value in ("inflammatory", "active",
-                                                                                    "stable", "uncontrolled",
-                                                                                    "anticoagulant",
-                                                                                    "antiplatelet")
+            flagged = (
+                q.kind == "date"
+                and q.field != "date_of_birth"
+                or value
+                in ("inflammatory", "active", "stable", "uncontrolled", "anticoagulant", "antiplatelet")
+            )
             rows.append((q.text, label, flagged))
     return rows

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from needlecare.accounts.models import User
 from needlecare.accounts.services import issue_token
 from needlecare.clinics.selectors import memberships_of
-from needlecare.accounts.models import User
 
 
 class Command(BaseCommand):
@@ -24,6 +24,8 @@ class Command(BaseCommand):
             memberships = memberships.filter(clinic__slug=clinic)
         membership = memberships.first()
         if membership is None:
-            raise CommandError(f"{email} is not an active member of {'clinic ' + clinic if clinic else 'any clinic'}.")
+            raise CommandError(
+                f"{email} is not an active member of {'clinic ' + clinic if clinic else 'any clinic'}."
+            )
         _, raw = issue_token(membership=membership, name=name)
         self.stdout.write(raw)

@@ -15,6 +15,6 @@ class Command(BaseCommand):
         demo.seed(patients_per_clinic=patients)
         self.stdout.write("Demo clinics are ready. Sign in at /accounts/login/ with:")
         for spec in demo.CLINICS:
-            for email, name, role in spec["staff"]:
+            for email, _name, role in spec["staff"]:
                 self.stdout.write(f"  {email:28} {role.label:13} {spec['name']}")
         self.stdout.write(f"  password for all: {demo.DEMO_PASSWORD}")
