@@ -208,6 +208,8 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# The project's own stylesheet, script and icon (needlecare/ itself is not an installed app).
+STATICFILES_DIRS = [BASE_DIR / "needlecare" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -36,6 +36,12 @@ def patients_for(clinic: Clinic, *, query: str = "", archived: bool = False) -> 
     born = _as_date(query)
     if born:
         return patients.filter(date_of_birth=born)
+    compact = re.sub(r"[\s()+./-]", "", query)
+    if len(compact) >= 4 and compact.isdigit():
+        # A phone number, however it was typed; the trunk 0 is dropped so +44 7700… matches 07700….
+        return patients.filter(phone_digits__contains=compact.lstrip("0") or compact).order_by(
+            "family_name", "given_name", "id"
+        )
     for word in query.split():
         match = (
             Q(given_name__icontains=word)

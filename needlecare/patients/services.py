@@ -42,7 +42,9 @@ def create_patient(*, clinic: Clinic, by: Any, data: dict[str, Any], request: An
 
 
 def update_patient(*, patient: Patient, by: Any, data: dict[str, Any], request: Any = None) -> Patient:
-    changed = sorted(k for k, v in data.items() if k in EDITABLE_FIELDS and getattr(patient, k) != v)
+    # Compare with the stored row: a ModelForm has already copied its data onto `patient`.
+    stored = Patient.objects.get(pk=patient.pk)
+    changed = sorted(k for k, v in data.items() if k in EDITABLE_FIELDS and getattr(stored, k) != v)
     for field in changed:
         setattr(patient, field, data[field])
     patient.full_clean()

@@ -1,0 +1,81 @@
+"""The isolation sweep: every route that takes an object id, asked by another clinic, answers 404.
+
+Routes are discovered from the URL resolver and the OpenAPI document, so a route added later is swept
+too; a new kind of id must be added to `ids_of()` or this test fails and says so.
+"""
+
+import pytest
+
+from needlecare.accounts.services import issue_token
+from needlecare.clinics.models import Membership
+from tests.routes import api_operations, page_routes
+
+pytestmark = pytest.mark.django_db
+
+# A valid body for each API operation that takes one: the sweep must reach the object lookup,
+# not stop at body validation.
+VALID_BODIES = {
+    ("patch", "/api/v1/patients/{patient_id}"): {"notes": "sweep"},
+    ("post", "/api/v1/patients/{patient_id}/intakes"): {"answers": {"fitzpatrick": 2}},
+    ("post", "/api/v1/patients/{patient_id}/archive"): None,
+}
+
+
+def ids_of(world) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The id of one object of each kind in the world's clinic, by URL parameter name."""
+    token, _ = issue_token(membership=Membership.objects.get(user=world.owner), name="sweep")
+    return {
+        "patient_id": world.patient.pk,
+        "version": world.intake.version,
+        "token_id": token.pk,
+    }
+
+
+def test_every_page_with_an_object_id_answers_404_to_another_clinic(client, world_a, world_b):
+    ids = ids_of(world_a)
+    checked = 0
+    for route in page_routes():
+        if not route.params:
+            continue
+        unknown = [p for p in route.params if p not in ids]
+        assert not unknown, f"{route.route}: add an object for {unknown} to ids_of() in {__file__}"
+        url = route.fill(ids)
+        for user in (world_b.owner, world_b.practitioner, world_b.front_desk):
+            client.force_login(user)
+            answers = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+            allowed = {m: s for m, s in answers.items() if s != 405}
+            assert allowed, f"{url} allows neither GET nor POST"
+            for method, status in allowed.items():
+                # Owners may do everything, so they must get 404; other roles may be refused earlier.
+                expected = {404} if user is world_b.owner else {403, 404}
+                assert status in expected, f"{method.upper()} {url} as {user.email}: {status}"
+            checked += 1
+    assert checked >= 3 * 7
+
+
+def test_every_api_operation_with_an_object_id_answers_404_to_another_clinic(client, world_a, world_b, token_for):
+    ids = ids_of(world_a)
+    header = token_for(world_b.owner)
+    checked = 0
+    for method, path, operation in api_operations(client):
+        if "{" not in path:
+            continue
+        url = path
+        for name, value in ids.items():
+            url = url.replace("{" + name + "}", str(value))
+        assert "{" not in url, f"{path}: add an object for its parameters to ids_of() in {__file__}"
+        body = VALID_BODIES.get((method, path))
+        if "requestBody" in operation:
+            assert (method, path) in VALID_BODIES, f"add a valid body for {method.upper()} {path}"
+        response = getattr(client, method)(url, data=body, content_type="application/json",
+                                           HTTP_AUTHORIZATION=header)
+        assert response.status_code == 404, f"{method.upper()} {url}: {response.status_code} {response.content!r}"
+        checked += 1
+    assert checked >= 6
+
+
+def test_isolation_sweep_leaves_clinic_a_untouched(client, world_a, world_b, token_for):
+    before = (world_a.patient.archived_at, world_a.patient.notes, world_a.patient.intakes.count())
+    test_every_api_operation_with_an_object_id_answers_404_to_another_clinic(client, world_a, world_b, token_for)
+    world_a.patient.refresh_from_db()
+    assert (world_a.patient.archived_at, world_a.patient.notes, world_a.patient.intakes.count()) == before

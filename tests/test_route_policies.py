@@ -1,0 +1,43 @@
+"""Every route declares who may use it; a route without a policy fails here."""
+
+from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES, OWNER_ONLY
+from tests.routes import api_operations, page_routes
+
+# The few API operations anyone may call without a token.
+PUBLIC_API = {("get", "/api/v1/openapi.json"), ("get", "/api/v1/docs")}
+
+
+def test_every_page_route_declares_an_access_policy():
+    missing = [r.route for r in page_routes() if not hasattr(r.callback, "access_policy")]
+    assert missing == [], f"routes without @public, @signed_in or @staff(...): {missing}"
+
+
+def test_page_policies_are_known_kinds():
+    for route in page_routes():
+        policy = route.callback.access_policy
+        if isinstance(policy, tuple):
+            kind, roles = policy
+            assert kind == "staff" and roles in (ALL_ROLES, CLINICAL_ROLES, OWNER_ONLY) or roles <= ALL_ROLES
+        else:
+            assert policy in {"public", "signed_in"}, route.route
+
+
+def test_public_pages_are_only_the_expected_ones():
+    public = sorted(r.route for r in page_routes() if r.callback.access_policy == "public")
+    assert public == ["", "accounts/login/", "accounts/logout/", "healthz"]
+
+
+def test_every_api_operation_requires_a_token(client, db):
+    unsecured = [
+        (method, path)
+        for method, path, operation in api_operations(client)
+        if not operation.get("security") and (method, path) not in PUBLIC_API
+    ]
+    assert unsecured == []
+
+
+def test_api_operations_answer_401_without_a_token(client, db, world_a):
+    for method, path, _ in api_operations(client):
+        url = path.replace("{patient_id}", str(world_a.patient.pk)).replace("{version}", "1")
+        response = getattr(client, method)(url, content_type="application/json", data={})
+        assert response.status_code == 401, (method, path, response.status_code)
