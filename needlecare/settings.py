@@ -35,7 +35,7 @@ HTTPS = env_bool("HTTPS", not DEBUG)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("ALLOW_INSECURE_SECRET_KEY", False):
+    if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for development).")
     SECRET_KEY = "insecure-development-key-only-for-debug-" + "x" * 20
 

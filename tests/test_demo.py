@@ -1,0 +1,59 @@
+"""The demo seed: two clinics, their staff, about forty patients each; running it twice adds nothing."""
+
+import pytest
+from django.core.management import call_command
+
+from needlecare.accounts.models import User
+from needlecare.audit.models import AuditEvent
+from needlecare.audit.services import verify_chain
+from needlecare.clinics.models import Clinic
+from needlecare.demo import DEMO_PASSWORD
+from needlecare.patients.models import Intake, Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(m.objects.count() for m in (Clinic, User, Patient, Intake, AuditEvent))
+
+
+def test_seed_creates_both_demo_clinics_with_their_staff_and_patients(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    for email in ("owner@demo.clinic", "practitioner@demo.clinic", "frontdesk@demo.clinic", "owner@harbour.clinic"):
+        assert email in out
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
+    assert DEMO_PASSWORD in out
+    demo = Clinic.objects.get(name="Demo Skin Clinic")
+    harbour = Clinic.objects.get(name="Harbour Aesthetics")
+    for clinic in (demo, harbour):
+        patients = Patient.objects.filter(clinic=clinic)
+        assert 35 <= patients.count() <= 45
+        fitzpatrick = set(Intake.objects.filter(clinic=clinic).values_list("answers__fitzpatrick", flat=True))
+        assert len(fitzpatrick) >= 5
+        ages = {p.date_of_birth.year for p in patients}
+        assert max(ages) - min(ages) >= 30
+        assert verify_chain(clinic).ok
+
+
+def test_seed_twice_adds_nothing():
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+
+
+def test_issue_token_prints_a_working_token(client, capsys):
+    call_command("seed_demo")
+    capsys.readouterr()
+    call_command("issue_token", "owner@demo.clinic")
+    token = capsys.readouterr().out.strip()
+    response = client.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200 and response.json()["count"] >= 35
+
+
+def test_issue_token_for_an_unknown_user_says_so():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No user"):
+        call_command("issue_token", "nobody@nowhere.test")
