@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "needlecare.clinics",
     "needlecare.audit",
     "needlecare.patients",
+    "needlecare.protocols",
+    "needlecare.screening",
 ]
 
 MIDDLEWARE = [

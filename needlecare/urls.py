@@ -24,6 +24,8 @@ urlpatterns = [
     path("accounts/", include("needlecare.accounts.urls")),
     path("clinic/", include("needlecare.clinics.urls")),
     path("patients/", include("needlecare.patients.urls")),
+    path("patients/", include("needlecare.screening.urls")),
+    path("clinic/protocol/", include("needlecare.protocols.urls")),
     path("audit/", include("needlecare.audit.urls")),
     path("api/v1/", api.urls),
 ]

@@ -35,8 +35,9 @@ def page_routes() -> list[PageRoute]:
                 if route.startswith(API_PREFIX):
                     continue  # the API is swept through its OpenAPI document
                 params = tuple(entry.pattern.converters) if hasattr(entry.pattern, "converters") else ()
-                found.append(PageRoute(route, tuple(_params_in_order(route, params)), entry.callback,
-                                       entry.name or ""))
+                found.append(
+                    PageRoute(route, tuple(_params_in_order(route, params)), entry.callback, entry.name or "")
+                )
 
     walk(get_resolver().url_patterns, "")
     return found

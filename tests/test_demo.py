@@ -20,7 +20,12 @@ def _counts() -> tuple[int, ...]:
 def test_seed_creates_both_demo_clinics_with_their_staff_and_patients(capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
-    for email in ("owner@demo.clinic", "practitioner@demo.clinic", "frontdesk@demo.clinic", "owner@harbour.clinic"):
+    for email in (
+        "owner@demo.clinic",
+        "practitioner@demo.clinic",
+        "frontdesk@demo.clinic",
+        "owner@harbour.clinic",
+    ):
         assert email in out
         assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
     assert DEMO_PASSWORD in out

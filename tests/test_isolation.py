@@ -18,16 +18,27 @@ VALID_BODIES = {
     ("patch", "/api/v1/patients/{patient_id}"): {"notes": "sweep"},
     ("post", "/api/v1/patients/{patient_id}/intakes"): {"answers": {"fitzpatrick": 2}},
     ("post", "/api/v1/patients/{patient_id}/archive"): None,
+    ("post", "/api/v1/patients/{patient_id}/screenings"): {},
+    ("post", "/api/v1/patients/{patient_id}/screenings/{decision_id}/override"): {"reason": "sweep"},
 }
 
 
 def ids_of(world) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """The id of one object of each kind in the world's clinic, by URL parameter name."""
+    from needlecare.protocols.services import adopt_protocol, default_text
+    from needlecare.screening.services import screen_patient
+
     token, _ = issue_token(membership=Membership.objects.get(user=world.owner), name="sweep")
+    decision = screen_patient(patient=world.patient, by=world.practitioner)
+    own_protocol = adopt_protocol(
+        clinic=world.clinic, text=default_text() + f"\n# adopted by {world.clinic.slug}\n", by=world.owner
+    )
     return {
         "patient_id": world.patient.pk,
         "version": world.intake.version,
         "token_id": token.pk,
+        "decision_id": decision.pk,
+        "version_id": own_protocol.protocol_id,
     }
 
 
@@ -53,7 +64,9 @@ def test_every_page_with_an_object_id_answers_404_to_another_clinic(client, worl
     assert checked >= 3 * 7
 
 
-def test_every_api_operation_with_an_object_id_answers_404_to_another_clinic(client, world_a, world_b, token_for):
+def test_every_api_operation_with_an_object_id_answers_404_to_another_clinic(
+    client, world_a, world_b, token_for
+):
     ids = ids_of(world_a)
     header = token_for(world_b.owner)
     checked = 0
@@ -67,15 +80,20 @@ def test_every_api_operation_with_an_object_id_answers_404_to_another_clinic(cli
         body = VALID_BODIES.get((method, path))
         if "requestBody" in operation:
             assert (method, path) in VALID_BODIES, f"add a valid body for {method.upper()} {path}"
-        response = getattr(client, method)(url, data=body, content_type="application/json",
-                                           HTTP_AUTHORIZATION=header)
-        assert response.status_code == 404, f"{method.upper()} {url}: {response.status_code} {response.content!r}"
+        response = getattr(client, method)(
+            url, data=body, content_type="application/json", HTTP_AUTHORIZATION=header
+        )
+        assert response.status_code == 404, (
+            f"{method.upper()} {url}: {response.status_code} {response.content!r}"
+        )
         checked += 1
     assert checked >= 6
 
 
 def test_isolation_sweep_leaves_clinic_a_untouched(client, world_a, world_b, token_for):
     before = (world_a.patient.archived_at, world_a.patient.notes, world_a.patient.intakes.count())
-    test_every_api_operation_with_an_object_id_answers_404_to_another_clinic(client, world_a, world_b, token_for)
+    test_every_api_operation_with_an_object_id_answers_404_to_another_clinic(
+        client, world_a, world_b, token_for
+    )
     world_a.patient.refresh_from_db()
     assert (world_a.patient.archived_at, world_a.patient.notes, world_a.patient.intakes.count()) == before

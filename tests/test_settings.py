@@ -13,18 +13,37 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY",
-                                                             "HTTPS", "DATABASE_URL", "ALLOWED_HOSTS",
-                                                             "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "DEBUG",
+            "SECRET_KEY",
+            "HTTPS",
+            "DATABASE_URL",
+            "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
     base.update({"SQLITE_PATH": str(tmp_path / "db.sqlite3"), **env})
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_settings_pass_check_deploy_with_nothing_to_report(tmp_path):
     result = _manage(
-        "check", "--deploy", "--fail-level", "DEBUG",
-        env={"DEBUG": "false", "SECRET_KEY": "k" * 20 + "Zq8#Lm2$vX9!pR4&tY7*wB1@nC5^hJ3%", "ALLOWED_HOSTS": "clinic.example"},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "DEBUG",
+        env={
+            "DEBUG": "false",
+            "SECRET_KEY": "k" * 20 + "Zq8#Lm2$vX9!pR4&tY7*wB1@nC5^hJ3%",
+            "ALLOWED_HOSTS": "clinic.example",
+        },
         tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,11 +1,13 @@
 """Patients and intake over the API. Thin: parse, call a selector or service, answer."""
 
+from typing import Annotated
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from ninja import Query, Router, Schema
-from ninja.errors import HttpError
-from pydantic import Field
+from django.db import IntegrityError
+from ninja import Path, Query, Router
+from ninja.errors import HttpError, ValidationError
+from ninja.responses import Status
 
 from needlecare.audit.services import record_event
 from needlecare.patients import selectors, services
@@ -14,6 +16,7 @@ from needlecare.patients.schemas import (
     IntakeIn,
     IntakeList,
     IntakeOut,
+    ListParams,
     Message,
     PatientIn,
     PatientList,
@@ -23,13 +26,9 @@ from needlecare.patients.schemas import (
 
 router = Router(tags=["patients"])
 ERRORS = {400: Message, 401: Message, 404: Message, 422: Message}
-
-
-class ListParams(Schema):
-    q: str = Field("", max_length=100)
-    archived: bool = False
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=10_000_000)
+WRITE_ERRORS = {**ERRORS, 409: Message}
+REFERENCE_TAKEN = "reference: another patient of this clinic already has this reference."
+Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="The intake's version number, from 1.")]
 
 
 def _write(service, **kwargs):  # type: ignore[no-untyped-def]
@@ -39,6 +38,9 @@ def _write(service, **kwargs):  # type: ignore[no-untyped-def]
         raise HttpError(
             422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
         ) from error
+    except IntegrityError as error:
+        # The only unique field a client sets is the reference; two requests raced for the same one.
+        raise HttpError(409, REFERENCE_TAKEN) from error
 
 
 def _reference_free(clinic, reference: str, exclude=None) -> None:  # type: ignore[no-untyped-def]
@@ -47,11 +49,27 @@ def _reference_free(clinic, reference: str, exclude=None) -> None:  # type: igno
         if exclude is not None:
             taken = taken.exclude(pk=exclude.pk)
         if taken.exists():
-            raise HttpError(422, "reference: another patient of this clinic has this reference.")
+            raise HttpError(409, REFERENCE_TAKEN)
+
+
+def _refuse_unknown_query(request, params) -> None:  # type: ignore[no-untyped-def]
+    # A misspelt filter (`?search=` for `?q=`) would otherwise quietly list every patient.
+    unknown = sorted(set(request.GET) - set(params.model_fields))
+    if unknown:
+        known = ", ".join(params.model_fields)
+        raise ValidationError(
+            [
+                {"type": "extra_forbidden", "loc": ["query", name], "msg": f"Unknown parameter; use {known}."}
+                for name in unknown
+            ]
+        )
 
 
 @router.get("", response={200: PatientList, **ERRORS})
 def list_patients(request, params: Query[ListParams]):  # type: ignore[no-untyped-def]
+    """The clinic's patients, by family name. `q` searches names, e-mail, phone, reference and date of
+    birth (YYYY-MM-DD or DD/MM/YYYY); every word must match."""
+    _refuse_unknown_query(request, ListParams)
     patients = selectors.patients_for(request.clinic, query=params.q, archived=params.archived)
     items = list(patients[params.offset : params.offset + params.limit])
     count = patients.count()
@@ -65,13 +83,14 @@ def list_patients(request, params: Query[ListParams]):  # type: ignore[no-untype
     return {"items": items, "count": count}
 
 
-@router.post("", response={201: PatientOut, **ERRORS})
+@router.post("", response={201: PatientOut, **WRITE_ERRORS})
 def create_patient(request, payload: PatientIn):  # type: ignore[no-untyped-def]
+    """Register a patient. 409 if another patient of the clinic has the same `reference`."""
     _reference_free(request.clinic, payload.reference)
     patient = _write(
         services.create_patient, clinic=request.clinic, by=request.user, data=payload.dict(), request=request
     )
-    return 201, patient
+    return Status(201, patient)
 
 
 @router.get("/{patient_id}", response={200: PatientOut, **ERRORS})
@@ -81,44 +100,47 @@ def get_patient(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     return patient
 
 
-@router.patch("/{patient_id}", response={200: PatientOut, **ERRORS})
+@router.patch("/{patient_id}", response={200: PatientOut, **WRITE_ERRORS})
 def update_patient(request, patient_id: UUID, payload: PatientPatch):  # type: ignore[no-untyped-def]
+    """Change the fields sent; fields left out keep their values. None may be set to null."""
     patient = selectors.patient_for(request.clinic, patient_id)
     data = payload.dict(exclude_unset=True)
-    if any(data.get(k) is None for k in data):
-        raise HttpError(422, "Fields may be left out, but not set to null.")
     _reference_free(request.clinic, data.get("reference", ""), exclude=patient)
     return _write(services.update_patient, patient=patient, by=request.user, data=data, request=request)
 
 
 @router.post("/{patient_id}/archive", response={200: PatientOut, **ERRORS})
 def archive_patient(request, patient_id: UUID):  # type: ignore[no-untyped-def]
+    """Archive a patient: kept, readable, out of the default list. Archiving twice changes nothing."""
     patient = selectors.patient_for(request.clinic, patient_id)
     return services.archive_patient(patient=patient, by=request.user, request=request)
 
 
 @router.get("/{patient_id}/intakes", response={200: IntakeList, **ERRORS})
 def list_intakes(request, patient_id: UUID):  # type: ignore[no-untyped-def]
+    """Every intake version of the patient, newest first."""
     patient = selectors.patient_for(request.clinic, patient_id)
     intakes = list(selectors.intakes_of(patient).order_by("-version"))
     services.record_patient_read(patient=patient, by=request.user, action="intake.view", request=request)
     return {"items": intakes, "count": len(intakes)}
 
 
-@router.post("/{patient_id}/intakes", response={201: IntakeOut, **ERRORS})
+@router.post("/{patient_id}/intakes", response={201: IntakeOut, **WRITE_ERRORS})
 def submit_intake(request, patient_id: UUID, payload: IntakeIn):  # type: ignore[no-untyped-def]
-    patient = selectors.patient_for(request.clinic, patient_id, include_archived=False)
+    """Store the answers as the patient's next intake version; earlier versions stay as they were.
+    409 if the patient is archived."""
+    patient = selectors.patient_for(request.clinic, patient_id)
+    if patient.is_archived:
+        raise HttpError(409, "This patient is archived: restore the patient before submitting an intake.")
     intake = services.submit_intake(
         patient=patient, answers=payload.answers, by=request.user, source=IntakeSource.API, request=request
     )
-    return 201, intake
+    return Status(201, intake)
 
 
 @router.get("/{patient_id}/intakes/{version}", response={200: IntakeOut, **ERRORS})
-def get_intake(request, patient_id: UUID, version: int):  # type: ignore[no-untyped-def]
+def get_intake(request, patient_id: UUID, version: Version):  # type: ignore[no-untyped-def]
     patient = selectors.patient_for(request.clinic, patient_id)
-    if not 1 <= version <= 1_000_000:
-        raise HttpError(404, "Not found.")
     intake = selectors.intake_version(patient, version)
     services.record_patient_read(
         patient=patient, by=request.user, action="intake.view", request=request, detail={"version": version}

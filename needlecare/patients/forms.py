@@ -49,6 +49,11 @@ class PatientForm(forms.ModelForm):
         return reference
 
 
+def _date_input() -> forms.DateInput:
+    # <input type="date"> understands only ISO dates; the locale's 02/03/1984 would show as empty.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 YES_NO = [(NOT_ASKED, "— not asked —"), ("yes", "Yes"), ("no", "No"), (UNKNOWN, "Unknown")]
 DATE_STATE = [(NOT_ASKED, "Never / not asked"), ("date", "On the date below"), (UNKNOWN, "Unknown")]
 
@@ -75,16 +80,12 @@ class IntakeForm(forms.Form):
                     label=q.text, choices=[*choices, (UNKNOWN, "Unknown")], required=False, help_text=q.help
                 )
             elif q.kind == "date" and q.field == "date_of_birth":
-                self.fields[q.field] = forms.DateField(
-                    label=q.text, required=False, widget=forms.DateInput(attrs={"type": "date"})
-                )
+                self.fields[q.field] = forms.DateField(label=q.text, required=False, widget=_date_input())
             elif q.kind == "date":
                 self.fields[f"{q.field}__state"] = forms.ChoiceField(
                     label=q.text, choices=DATE_STATE, required=False
                 )
-                self.fields[q.field] = forms.DateField(
-                    label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
-                )
+                self.fields[q.field] = forms.DateField(label="Date", required=False, widget=_date_input())
             elif q.kind == "list":
                 self.fields[q.field] = forms.CharField(
                     label=q.text, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -129,8 +130,7 @@ class IntakeForm(forms.Form):
                         self.add_error(q.field, "Give the date, or choose 'unknown'.")
                     else:
                         raw[q.field] = value
-                elif value:
-                    raw[q.field] = value  # a date typed without choosing 'on the date' is still a date
+                # "Never / not asked" leaves the question out, even if a date is still in its box.
             elif q.kind == "list" and value is not None:
                 items = [line.strip() for line in value.replace(",", "\n").splitlines() if line.strip()]
                 if items:

@@ -1,19 +1,132 @@
-"""API shapes for patients and intake."""
+"""API shapes for patients and intake.
 
+Every constraint the server enforces on a field is also written into the OpenAPI document (length,
+pattern, format), so an integrator, or a fuzzer, can tell a good request from a bad one before sending
+it. The rule JSON Schema cannot say (a birth date between 1900 and today) is in the field's description.
+"""
+
+import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import BeforeValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from needlecare.patients.intake import Intake as IntakeAnswers
 from needlecare.patients.intake import _iso_date_only
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+# Control characters are never part of a name, a phone number or a note, and NUL cannot be stored in
+# PostgreSQL at all. One-line fields refuse all of them; multi-line fields keep tab, newline and return.
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"  # and not only spaces
+PHONE_PATTERN = r"^(\+?[0-9 ()./-]{6,30})?$"
+_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+_TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")  # only reachable through a "\ud800" escape in JSON
+_PHONE = re.compile(r"(\+?[0-9 ()./-]{6,30})?")
+
+
+def _refuse_controls(controls: re.Pattern[str], what: str):  # type: ignore[no-untyped-def]
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            if controls.search(value):
+                raise ValueError(f"must not contain control characters ({what})")
+            if _SURROGATES.search(value):
+                raise ValueError("must be valid Unicode text")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def _phone(value: str) -> str:
+    if not _PHONE.fullmatch(value):
+        raise ValueError("must be a phone number of 6 to 30 digits, spaces and + ( ) - . / only")
+    return value
+
+
+def _email_or_blank(value: str) -> str:
+    # The same rule as the model's EmailField, so the pages and the API accept the same addresses.
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("is not a valid e-mail address (like name@example.com)") from None
+    return value
+
+
+def _documented(**schema: Any) -> Any:
+    # Written into the OpenAPI document only; the validators above give the readable error message.
+    return Field(json_schema_extra=schema)
+
+
+def _line(max_length: int) -> Any:
+    """One line of text, trimmed; the length limit applies to what was sent."""
+    return Annotated[
+        str,
+        _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+        Field(max_length=max_length),
+        _documented(pattern=LINE_PATTERN),
+        AfterValidator(str.strip),
+    ]
+
+
+def _text(max_length: int) -> Any:
+    """Free text over several lines."""
+    return Annotated[
+        str,
+        _refuse_controls(_TEXT_CONTROLS, "other than tab and newline"),
+        Field(max_length=max_length),
+        _documented(pattern=TEXT_PATTERN),
+    ]
+
+
+Name = Annotated[
+    str,
+    _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+    Field(max_length=80),
+    _documented(minLength=1, pattern=NAME_PATTERN),
+    AfterValidator(str.strip),
+    AfterValidator(_not_blank),
+]
+Line80 = _line(80)
+Line40 = _line(40)
+Address = _text(500)
+Notes = _text(4000)
 Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=30, pattern=r"^(\+?[0-9 ()./-]{6,30})?$")
+    str,
+    _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+    Field(max_length=30),
+    _documented(pattern=PHONE_PATTERN),
+    AfterValidator(_phone),
+]
+Email = Annotated[
+    str,
+    _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+    AfterValidator(_email_or_blank),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "email", "maxLength": 254},
+                {"type": "string", "const": ""},
+            ],
+            "description": "An e-mail address with an ASCII local part, or an empty string for none.",
+        }
+    ),
+]
+BirthDate = Annotated[
+    date,
+    BeforeValidator(_iso_date_only),
+    Field(description="YYYY-MM-DD, between 1900-01-01 and today."),
 ]
 SexValue = Literal["female", "male", "other", "unknown"]
 
@@ -21,27 +134,39 @@ SexValue = Literal["female", "male", "other", "unknown"]
 class PatientIn(Schema):
     given_name: Name
     family_name: Name
-    date_of_birth: IsoDate
-    preferred_name: Annotated[str, Field(max_length=80)] = ""
+    date_of_birth: BirthDate
+    preferred_name: Line80 = ""
     sex: SexValue = "unknown"
-    email: EmailStr | Literal[""] = ""
+    email: Email = ""
     phone: Phone = ""
-    reference: Annotated[str, Field(max_length=40)] = ""
-    address: Annotated[str, Field(max_length=500)] = ""
-    notes: Annotated[str, Field(max_length=4000)] = ""
+    reference: Line40 = Field("", description="The clinic's own reference; unique within the clinic.")
+    address: Address = ""
+    notes: Notes = ""
+
+
+def _absent_not_null(schema: dict[str, Any]) -> None:
+    # In a PATCH a field is either sent with a value or left out: `null` is not a value, so the document
+    # shows no `default: null` that a client might copy.
+    for field in schema.get("properties", {}).values():
+        field.pop("default", None)
 
 
 class PatientPatch(Schema):
-    given_name: Name | None = None
-    family_name: Name | None = None
-    date_of_birth: IsoDate | None = None
-    preferred_name: Annotated[str, Field(max_length=80)] | None = None
-    sex: SexValue | None = None
-    email: EmailStr | Literal[""] | None = None
-    phone: Phone | None = None
-    reference: Annotated[str, Field(max_length=40)] | None = None
-    address: Annotated[str, Field(max_length=500)] | None = None
-    notes: Annotated[str, Field(max_length=4000)] | None = None
+    """Send only the fields to change. A field left out keeps its value; none may be set to null."""
+
+    model_config = ConfigDict(json_schema_extra=_absent_not_null)
+
+    # The defaults are never validated: a field is None here only when it was left out.
+    given_name: Name = None
+    family_name: Name = None
+    date_of_birth: BirthDate = None
+    preferred_name: Line80 = None
+    sex: SexValue = None  # type: ignore[assignment]
+    email: Email = None
+    phone: Phone = None
+    reference: Line40 = Field(None, description="The clinic's own reference; unique within the clinic.")
+    address: Address = None
+    notes: Notes = None
 
 
 class PatientOut(Schema):
@@ -93,4 +218,19 @@ class IntakeIn(Schema):
 
 
 class Message(Schema):
-    detail: object
+    detail: object = Field(
+        description="What went wrong: a sentence, or for invalid input a list of "
+        "{loc, msg, type} naming each field (loc) and the problem (msg)."
+    )
+
+
+class ListParams(Schema):
+    q: Annotated[
+        str,
+        _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+        Field(max_length=100, description="Search words; every word must match."),
+        _documented(pattern=LINE_PATTERN),
+    ] = ""
+    archived: bool = Field(False, description="List archived patients instead of current ones.")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=10_000_000)

@@ -1,11 +1,14 @@
 """Patient pages: list and search, create and edit, archive, the patient page, intake."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from needlecare.audit.services import record_event
@@ -14,6 +17,10 @@ from needlecare.clinics.models import ALL_ROLES
 from needlecare.patients import selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
+from needlecare.screening.selectors import screening_status
+from needlecare.screening.services import clinic_today
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman
 
 
 @require_GET
@@ -67,6 +74,7 @@ def patient_detail(request, patient_id):
             "intakes": intakes,
             "latest": latest,
             "answers": _answer_rows(latest),
+            "screening": screening_status(patient, clinic_today(request.clinic)),
         },
     )
 
@@ -164,11 +172,15 @@ def _answer_rows(intake) -> list[tuple[str, str, bool]]:
         if value is None:
             rows.append((q.text, "unknown — confirm with the patient", True))
         elif isinstance(value, bool):
-            rows.append((q.text, "yes" if value else "no", value))
+            rows.append((q.text, "Yes" if value else "No", value))
         elif isinstance(value, list):
             rows.append((q.text, ", ".join(value) or "none", bool(value)))
         else:
             label = dict(q.choices).get(str(value), str(value))
+            if q.kind == "date" and isinstance(value, str):
+                label = date_format(date.fromisoformat(value), "j M Y")  # stored as ISO text in JSON
+            elif q.kind == "fitzpatrick":
+                label = f"Type {ROMAN.get(value, value)}"
             flagged = (
                 q.kind == "date"
                 and q.field != "date_of_birth"

@@ -1,0 +1,1 @@
+"""Screening: intake + protocol + date -> decision (rules.py is pure; no Django)."""

@@ -1,0 +1,261 @@
+"""Screening: an intake, a protocol and a date in; a decision that explains itself out. Pure: no Django.
+
+The worst finding sets the outcome: declined > deferred > clearance > precautions > eligible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from needlecare.protocols.loader import INTAKE_FIELDS, Message, Protocol, Rule, Severity, source_parts
+
+Outcome = Literal["declined", "deferred", "clearance", "precautions", "eligible"]
+OUTCOMES: tuple[Outcome, ...] = (
+    "declined",
+    "deferred",
+    "clearance",
+    "precautions",
+    "eligible",
+)  # worst first
+_RANK: dict[str, int] = {outcome: len(OUTCOMES) - index for index, outcome in enumerate(OUTCOMES)}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def rank(outcome: str) -> int:
+    """How severe an outcome or severity is; higher is worse.
+
+    >>> rank("declined") > rank("deferred") > rank("clearance") > rank("precautions") > rank("eligible")
+    True
+    """
+    return _RANK[outcome]
+
+
+class IntakeError(ValueError):
+    """The intake is not in the contract's shape; ``problems`` maps each bad field to the reason."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in problems.items()))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why a rule fired. ``defer_until`` is the first day the deferral allows a session, when known."""
+
+    rule: str
+    severity: Severity
+    message: str
+    source: str
+    patient_message: str = ""
+    defer_until: date | None = None
+
+    def to_dict(self, *, patient_message: bool = False) -> dict[str, str]:
+        shape = {"rule": self.rule, "severity": self.severity, "message": self.message, "source": self.source}
+        if patient_message:
+            shape["patient_message"] = self.patient_message
+        return shape
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A screening decision; ``to_dict()`` gives DESIGN.md's contract shape, JSON-ready."""
+
+    outcome: Outcome
+    defer_until: date | None
+    findings: tuple[Finding, ...]
+    protocol_name: str
+    protocol_version: str
+
+    def to_dict(self, *, patient_messages: bool = False) -> dict[str, Any]:
+        """The contract: ``{outcome, defer_until, findings: [{rule, severity, message, source}],
+        protocol: {name, version}}``; ``patient_messages=True`` adds each finding's ``patient_message``."""
+        return {
+            "outcome": self.outcome,
+            "defer_until": self.defer_until.isoformat() if self.defer_until else None,
+            "findings": [finding.to_dict(patient_message=patient_messages) for finding in self.findings],
+            "protocol": {"name": self.protocol_name, "version": self.protocol_version},
+        }
+
+
+def evaluate(
+    intake: Mapping[str, Any], protocol: Protocol, on: date, *, zones: Iterable[str] | None = None
+) -> Decision:
+    """Screen an intake against a protocol on a date.
+
+    ``zones``, when given, skips rules limited to zones not treated (cold sores: perioral); when it is not
+    given, every rule applies.
+
+    >>> from needlecare.protocols import load_default
+    >>> evaluate({"pregnant_or_breastfeeding": True}, load_default(), date(2025, 1, 1)).outcome
+    'deferred'
+    """
+    if isinstance(on, datetime) or not isinstance(on, date):
+        raise TypeError("'on' must be a date")
+    answers = read_answers(intake)
+    treated = _treated(zones, protocol)
+    by_field: dict[str, list[tuple[str, Rule]]] = {}
+    for rule_id, rule in protocol.contraindications.items():
+        if treated is None or not rule.applies_to_zones or treated & set(rule.applies_to_zones):
+            by_field.setdefault(rule.field, []).append((rule_id, rule))
+
+    findings: list[Finding] = []
+    for field, rules in by_field.items():
+        if field not in answers:
+            # Not asked. A session must not go ahead on a question nobody asked, so it counts as unknown;
+            # except where every rule on the field says the intake leaves it out to mean "never" (the
+            # date questions: the contract's `date | null` has no other way to say "never").
+            if any(rule.if_not_asked == "ask" for _, rule in rules):
+                findings.append(_unanswered(field, rules, protocol.screening.not_asked, "not_asked"))
+        elif answers[field] is None:
+            findings.append(_unanswered(field, rules, protocol.screening.unknown, "unknown"))
+        else:
+            for rule_id, rule in rules:
+                finding = _apply(rule_id, rule, answers[field], on)
+                if finding is not None:
+                    findings.append(finding)
+    return _decide(findings, protocol)
+
+
+def read_answers(intake: Mapping[str, Any]) -> dict[str, Any]:
+    """Check an intake against the contract and parse its dates; raise IntakeError naming each bad field.
+
+    Absent keys stay absent ("not asked") and ``None`` stays ``None`` ("unknown").
+
+    >>> read_answers({"isotretinoin_last_dose": "2025-01-31", "keloid_history": None})
+    {'isotretinoin_last_dose': datetime.date(2025, 1, 31), 'keloid_history': None}
+    """
+    if not isinstance(intake, Mapping):
+        raise IntakeError({"intake": "must be an object of answers"})
+    answers: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for field, value in intake.items():
+        spec = INTAKE_FIELDS.get(field) if isinstance(field, str) else None
+        if spec is None:
+            problems[str(field)] = "not an intake question"
+            continue
+        if value is None:
+            answers[field] = None
+        elif spec.kind == "yes_no" and isinstance(value, bool):
+            answers[field] = value
+        elif spec.kind == "choice" and isinstance(value, str) and value in spec.choices:
+            answers[field] = value
+        elif spec.kind == "fitzpatrick" and type(value) is int and 1 <= value <= 6:
+            answers[field] = value
+        elif (
+            spec.kind == "list" and isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+        ):
+            answers[field] = list(value)
+        elif spec.kind == "date" and (parsed := _date(value)) is not None:
+            answers[field] = parsed
+        else:
+            problems[field] = {
+                "yes_no": "must be true, false or null",
+                "choice": f"must be one of {', '.join(spec.choices)}, or null",
+                "fitzpatrick": "must be a whole number from 1 to 6, or null",
+                "list": "must be a list of text, or null",
+                "date": "must be a date written as YYYY-MM-DD, or null",
+            }[spec.kind]
+    if problems:
+        raise IntakeError(problems)
+    return answers
+
+
+def _date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _treated(zones: Iterable[str] | None, protocol: Protocol) -> set[str] | None:
+    if zones is None:
+        return None
+    treated = set(zones)
+    unknown = sorted(treated - set(protocol.zones))
+    if unknown:
+        raise ValueError(f"unknown zones: {', '.join(unknown)}; valid zones: {', '.join(protocol.zones)}")
+    return treated
+
+
+def _apply(rule_id: str, rule: Rule, value: Any, on: date) -> Finding | None:
+    """The finding ``rule`` gives for an answered question, or None."""
+    fill: dict[str, str] = {}
+    until: date | None = None
+    if rule.values is not None:
+        # Compare type and value: True == 1 in Python, and a yes/no must never match a skin type.
+        if not any(type(wanted) is type(value) and wanted == value for wanted in rule.values):
+            return None
+    elif rule.defer_after is not None:
+        until = rule.defer_after.after(value)
+        if on >= until:  # the wait is over on `until` itself
+            return None
+        fill = {"date": value.isoformat(), "until": until.isoformat()}
+    elif rule.age_below_years is not None:
+        age = on.year - value.year - ((on.month, on.day) < (value.month, value.day))
+        if age >= rule.age_below_years:
+            return None
+        fill = {"age": str(age)}
+    elif rule.contains_any is not None:
+        words = [word.lower() for word in rule.contains_any]
+        matched = [answer for answer in value if any(word in answer.lower() for word in words)]
+        if not matched:
+            return None
+        fill = {"matched": ", ".join(matched)}
+    return Finding(
+        rule=rule_id,
+        severity=rule.severity,
+        message=rule.staff_message.format(**fill),
+        source=rule.source,
+        patient_message=rule.patient_message.format(**fill),
+        defer_until=until,
+    )
+
+
+def _unanswered(field: str, rules: list[tuple[str, Rule]], message: Message, kind: str) -> Finding:
+    """A finding asking the practitioner to confirm an unknown or unasked answer.
+
+    Its severity is that of the worst answer the question could have (the rules on that field), because
+    until the answer is confirmed the patient may be the one it describes: an unknown pregnancy defers,
+    unknown blood thinners need the prescriber's clearance, unknown cold sores get prophylaxis. The one
+    exception: an absolute contraindication becomes "deferred" (no date), because confirming the answer
+    ends it; it still blocks the session and cannot be overridden, exactly as a decline would, but the
+    patient is not told they can never be treated because a box was left empty.
+    """
+    _, worst = max(rules, key=lambda item: rank(item[1].severity))  # first of equals: max keeps the first
+    severity: Severity = "deferred" if worst.severity == "declined" else worst.severity
+    consequence = f"{worst.title} ({worst.severity}: {worst.ends.rstrip('.').lower()})"
+    if worst.severity == "declined":
+        consequence += ", held as a deferral until the answer is confirmed"
+    question = INTAKE_FIELDS[field].question
+    sources = [
+        part
+        for source in [message.source, *(rule.source for _, rule in rules)]
+        for part in source_parts(source)
+    ]
+    return Finding(
+        rule=f"{kind}:{field}",
+        severity=severity,
+        message=message.staff_message.format(question=question, consequence=consequence),
+        source="; ".join(dict.fromkeys(sources)),
+        patient_message=message.patient_message.format(question=question, consequence=consequence),
+    )
+
+
+def _decide(findings: list[Finding], protocol: Protocol) -> Decision:
+    ordered = tuple(sorted(findings, key=lambda finding: -rank(finding.severity)))  # stable: protocol order
+    outcome: Outcome = ordered[0].severity if ordered else "eligible"
+    dates = [f.defer_until for f in ordered if f.severity == "deferred" and f.defer_until is not None]
+    # The latest date: no deferral ends before it. Undated deferrals (infection, pregnancy) still stand
+    # beside it in the findings and end only on re-screening.
+    defer_until = max(dates) if outcome == "deferred" and dates else None
+    return Decision(outcome, defer_until, ordered, protocol.name, protocol.version)

@@ -1,0 +1,75 @@
+"""API shapes for screening (DESIGN.md's decision contract, extended with what a stored one adds)."""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import BeforeValidator, Field
+
+from needlecare.patients.intake import Intake as IntakeAnswers
+from needlecare.patients.intake import _iso_date_only
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+OutcomeValue = Literal["eligible", "precautions", "clearance", "deferred", "declined"]
+
+
+class EvaluateIn(Schema):
+    intake: IntakeAnswers = Field(description="Intake answers in the contract's shape.")
+    on: IsoDate = Field(description="The day of the planned session (YYYY-MM-DD).")
+
+
+class FindingOut(Schema):
+    rule: str
+    severity: OutcomeValue
+    message: str
+    source: str
+
+
+class ProtocolRef(Schema):
+    name: str
+    version: str
+
+
+class DecisionOut(Schema):
+    outcome: OutcomeValue
+    defer_until: date | None
+    findings: list[FindingOut]
+    protocol: ProtocolRef
+
+
+class OverrideOut(Schema):
+    reason: str
+    clearance_from: str
+    clearance_dated: date | None
+    document_reference: str
+    overridden_by: str | None
+    overridden_at: datetime
+
+
+class StoredDecisionOut(DecisionOut):
+    id: UUID
+    screened_on: date
+    valid_until: date
+    intake_version: int
+    decided_by: str | None
+    decided_at: datetime
+    override: OverrideOut | None
+    valid_now: bool
+    status: str
+
+
+class StoredDecisionList(Schema):
+    items: list[StoredDecisionOut]
+    count: int
+
+
+class ScreenIn(Schema):
+    on: IsoDate | None = Field(None, description="Defaults to today in the clinic's time zone.")
+
+
+class OverrideIn(Schema):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    clearance_from: Annotated[str, Field(max_length=200)] = ""
+    clearance_dated: IsoDate | None = None
+    document_reference: Annotated[str, Field(max_length=300)] = ""

@@ -1,0 +1,108 @@
+"""Screening a patient (stored, explained, versioned) and a practitioner's override."""
+
+import zoneinfo
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from needlecare.audit.services import record_event
+from needlecare.clinics.models import Clinic
+from needlecare.patients.models import Patient
+from needlecare.patients.selectors import latest_intake
+from needlecare.protocols.selectors import current_protocol
+from needlecare.screening import rules
+from needlecare.screening.models import OVERRIDABLE, Outcome, ScreeningDecision, ScreeningOverride
+
+
+def clinic_today(clinic: Clinic) -> date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))
+
+
+def screen_patient(
+    *, patient: Patient, by: Any, on: date | None = None, request: Any = None
+) -> ScreeningDecision:
+    """Run the clinic's protocol on the patient's latest intake and store the decision."""
+    intake = latest_intake(patient)
+    if intake is None:
+        raise ValidationError("This patient has no intake yet: fill in the medical history first.")
+    version, protocol = current_protocol(patient.clinic)
+    on = on or clinic_today(patient.clinic)
+    decision = rules.evaluate(intake.answers, protocol, on)
+    shape = decision.to_dict(patient_messages=True)
+    with transaction.atomic():
+        stored = ScreeningDecision.objects.create(
+            clinic=patient.clinic,
+            patient=patient,
+            intake=intake,
+            protocol=version,
+            screened_on=on,
+            outcome=decision.outcome,
+            defer_until=decision.defer_until,
+            findings=shape["findings"],
+            valid_until=on + timedelta(days=protocol.screening.valid_days),
+            decided_by=by if getattr(by, "pk", None) else None,
+        )
+        record_event(
+            clinic=patient.clinic,
+            user=by,
+            action="screening.run",
+            obj=stored,
+            patient_id=patient.pk,
+            request=request,
+            detail={"outcome": stored.outcome, "intake_version": intake.version},
+        )
+    return stored
+
+
+def override_screening(
+    *,
+    decision: ScreeningDecision,
+    by: Any,
+    reason: str,
+    clearance_from: str = "",
+    clearance_dated: date | None = None,
+    document_reference: str = "",
+    request: Any = None,
+) -> ScreeningOverride:
+    """Record that a practitioner proceeds despite `clearance` (with the clearance) or `precautions`."""
+    if decision.outcome not in OVERRIDABLE:
+        label = Outcome(decision.outcome).label.lower()
+        raise ValidationError(f"A decision of “{label}” cannot be overridden.")
+    if hasattr(decision, "override"):
+        raise ValidationError("This decision was already overridden.")
+    errors: dict[str, str] = {}
+    if not reason.strip():
+        errors["reason"] = "Give the reason for proceeding."
+    if decision.outcome == Outcome.CLEARANCE:
+        if not clearance_from.strip():
+            errors["clearance_from"] = "Say who gave the written clearance."
+        if clearance_dated is None:
+            errors["clearance_dated"] = "Give the date of the clearance."
+        elif clearance_dated > clinic_today(decision.clinic):
+            errors["clearance_dated"] = "The clearance cannot be dated in the future."
+        if not document_reference.strip():
+            errors["document_reference"] = "Say where the clearance letter is kept."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        override = ScreeningOverride.objects.create(
+            decision=decision,
+            reason=reason.strip(),
+            clearance_from=clearance_from.strip(),
+            clearance_dated=clearance_dated,
+            document_reference=document_reference.strip(),
+            overridden_by=by,
+        )
+        record_event(
+            clinic=decision.clinic,
+            user=by,
+            action="screening.override",
+            obj=decision,
+            patient_id=decision.patient_id,
+            request=request,
+            detail={"outcome": decision.outcome},
+        )
+    return override

@@ -1,0 +1,491 @@
+"""Screening, case by case from the clinical reference, and the properties that keep it safe."""
+
+# ruff: noqa: E501  (the case table reads best one case to a line)
+
+import doctest
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from needlecare.protocols import DEFAULT_PATH, load_default, load_protocol
+from needlecare.protocols.loader import INTAKE_FIELDS
+from needlecare.screening.rules import OUTCOMES, Decision, IntakeError, evaluate, rank, read_answers
+
+PROTOCOL = load_default()
+ON = date(2025, 3, 10)
+ABSENT = object()  # marks a key to leave out ("not asked")
+
+# Every question answered, every answer "no": the patient nothing stops.
+CLEAR: dict[str, Any] = {
+    "date_of_birth": "1985-06-15",
+    "fitzpatrick": 2,
+    "pregnant_or_breastfeeding": False,
+    "active_infection_at_site": False,
+    "active_acne_at_site": "none",
+    "herpes_simplex_history": False,
+    "dermatitis_at_site": "none",
+    "keloid_history": False,
+    "bleeding_disorder": False,
+    "anticoagulant": "none",
+    "immunosuppressed": False,
+    "diabetes": "none",
+    "radiation_to_site_last_12_months": False,
+    "recent_sunburn_at_site": False,
+    "skin_cancer_or_suspicious_lesion_at_site": False,
+    "allergies": [],
+}
+
+
+def days_ago(days: int, on: date = ON) -> str:
+    return (on - timedelta(days=days)).isoformat()
+
+
+def intake(**changes: Any) -> dict[str, Any]:
+    answers = {**CLEAR, **changes}
+    return {key: value for key, value in answers.items() if value is not ABSENT}
+
+
+def screen(**changes: Any) -> Decision:
+    return evaluate(intake(**changes), PROTOCOL, ON)
+
+
+def rules_of(decision: Decision) -> list[str]:
+    return [finding.rule for finding in decision.findings]
+
+
+def finding(decision: Decision, rule: str) -> Any:
+    return next(f for f in decision.findings if f.rule == rule)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The case table: every rule fires, both sides of every boundary, combinations, unknown and unasked answers
+# ---------------------------------------------------------------------------------------------------------
+
+CASES = [
+    # (id, changes to CLEAR, outcome, the rules that fire, defer_until)
+    ("every answer no is eligible", {}, "eligible", [], None),
+    ("active infection at the site defers", {"active_infection_at_site": True}, "deferred", ["active_infection"], None),
+    ("inflammatory acne at the site defers", {"active_acne_at_site": "inflammatory"}, "deferred", ["inflammatory_acne"], None),
+    ("comedonal acne does not defer", {"active_acne_at_site": "comedonal"}, "eligible", [], None),
+    ("active eczema psoriasis or rosacea defers", {"dermatitis_at_site": "active"}, "deferred", ["active_dermatitis"], None),
+    ("stable eczema psoriasis or rosacea needs clearance", {"dermatitis_at_site": "stable"}, "clearance", ["stable_dermatitis"], None),
+    ("pregnancy or breastfeeding defers without a date", {"pregnant_or_breastfeeding": True}, "deferred", ["pregnancy_or_breastfeeding"], None),
+    ("isotretinoin a month ago defers six months from the dose", {"isotretinoin_last_dose": "2025-02-10"}, "deferred", ["isotretinoin"], date(2025, 8, 10)),
+    ("isotretinoin a day short of six months still defers", {"isotretinoin_last_dose": "2024-09-11"}, "deferred", ["isotretinoin"], date(2025, 3, 11)),
+    ("isotretinoin six months ago to the day is clear", {"isotretinoin_last_dose": "2024-09-10"}, "eligible", [], None),
+    ("isotretinoin a year ago is clear", {"isotretinoin_last_dose": "2024-03-10"}, "eligible", [], None),
+    ("isotretinoin still being taken defers from the future last dose", {"isotretinoin_last_dose": "2025-04-01"}, "deferred", ["isotretinoin"], date(2025, 10, 1)),
+    ("recent sunburn defers", {"recent_sunburn_at_site": True}, "deferred", ["recent_sunburn"], None),
+    ("neurotoxin 13 days ago defers one more day", {"neurotoxin_last_date": days_ago(13)}, "deferred", ["neurotoxin"], date(2025, 3, 11)),
+    ("neurotoxin 14 days ago is clear", {"neurotoxin_last_date": days_ago(14)}, "eligible", [], None),
+    ("neurotoxin today defers 14 days", {"neurotoxin_last_date": days_ago(0)}, "deferred", ["neurotoxin"], date(2025, 3, 24)),
+    ("filler 20 days ago defers", {"filler_last_date": days_ago(20)}, "deferred", ["filler"], date(2025, 3, 11)),
+    ("filler 21 days ago is clear", {"filler_last_date": days_ago(21)}, "eligible", [], None),
+    ("laser or peel 13 days ago defers", {"laser_or_peel_last_date": days_ago(13)}, "deferred", ["laser_or_peel"], date(2025, 3, 11)),
+    ("laser or peel 14 days ago is clear", {"laser_or_peel_last_date": days_ago(14)}, "eligible", [], None),
+    ("retinoid 4 days ago defers", {"topical_retinoid_last_use": days_ago(4)}, "deferred", ["topical_retinoid"], date(2025, 3, 11)),
+    ("retinoid 5 days ago is clear", {"topical_retinoid_last_use": days_ago(5)}, "eligible", [], None),
+    ("anticoagulant needs clearance", {"anticoagulant": "anticoagulant"}, "clearance", ["anticoagulant"], None),
+    ("antiplatelet gives precautions", {"anticoagulant": "antiplatelet"}, "precautions", ["antiplatelet"], None),
+    ("bleeding disorder needs clearance", {"bleeding_disorder": True}, "clearance", ["bleeding_disorder"], None),
+    ("immunosuppression needs clearance", {"immunosuppressed": True}, "clearance", ["immunosuppression"], None),
+    ("uncontrolled diabetes needs clearance", {"diabetes": "uncontrolled"}, "clearance", ["uncontrolled_diabetes"], None),
+    ("controlled diabetes gives precautions", {"diabetes": "controlled"}, "precautions", ["controlled_diabetes"], None),
+    ("radiation to the site is declined", {"radiation_to_site_last_12_months": True}, "declined", ["radiation_to_site"], None),
+    ("keloid history needs clearance", {"keloid_history": True}, "clearance", ["keloid_history"], None),
+    ("skin cancer or suspicious lesion is declined", {"skin_cancer_or_suspicious_lesion_at_site": True}, "declined", ["skin_cancer_or_suspicious_lesion"], None),
+    ("cold sore history gives precautions", {"herpes_simplex_history": True}, "precautions", ["herpes_simplex_history"], None),
+    ("lidocaine allergy gives precautions", {"allergies": ["Lidocaine"]}, "precautions", ["anaesthetic_allergy"], None),
+    ("nickel allergy gives precautions", {"allergies": ["nickel"]}, "precautions", ["metal_allergy"], None),
+    ("both allergies give two precautions", {"allergies": ["EMLA cream", "metal jewellery"]}, "precautions", ["anaesthetic_allergy", "metal_allergy"], None),
+    ("an allergy the protocol does not name is clear", {"allergies": ["penicillin"]}, "eligible", [], None),
+    ("fitzpatrick III is clear", {"fitzpatrick": 3}, "eligible", [], None),
+    ("fitzpatrick IV gives precautions", {"fitzpatrick": 4}, "precautions", ["darker_skin"], None),
+    ("fitzpatrick VI gives precautions", {"fitzpatrick": 6}, "precautions", ["darker_skin"], None),
+    ("the day before the 18th birthday needs clearance", {"date_of_birth": "2007-03-11"}, "clearance", ["under_18"], None),
+    ("the 18th birthday is clear", {"date_of_birth": "2007-03-10"}, "eligible", [], None),
+    # Combinations: the worst finding wins.
+    ("declined beats deferred", {"radiation_to_site_last_12_months": True, "pregnant_or_breastfeeding": True}, "declined", ["radiation_to_site", "pregnancy_or_breastfeeding"], None),
+    ("deferred beats clearance", {"anticoagulant": "anticoagulant", "recent_sunburn_at_site": True}, "deferred", ["recent_sunburn", "anticoagulant"], None),
+    ("clearance beats precautions", {"fitzpatrick": 5, "keloid_history": True}, "clearance", ["keloid_history", "darker_skin"], None),
+    ("the latest of several deferral dates wins", {"neurotoxin_last_date": days_ago(1), "filler_last_date": days_ago(2), "topical_retinoid_last_use": days_ago(1)}, "deferred", ["neurotoxin", "filler", "topical_retinoid"], date(2025, 3, 29)),
+    ("a dated deferral beside an undated one keeps its date", {"filler_last_date": days_ago(2), "active_infection_at_site": True}, "deferred", ["active_infection", "filler"], date(2025, 3, 29)),
+    ("a decline drops the deferral date", {"filler_last_date": days_ago(2), "skin_cancer_or_suspicious_lesion_at_site": True}, "declined", ["skin_cancer_or_suspicious_lesion", "filler"], None),
+    # Unknown answers (null): never read as "no".
+    ("unknown pregnancy defers", {"pregnant_or_breastfeeding": None}, "deferred", ["unknown:pregnant_or_breastfeeding"], None),
+    ("unknown radiation defers until confirmed rather than declining", {"radiation_to_site_last_12_months": None}, "deferred", ["unknown:radiation_to_site_last_12_months"], None),
+    ("unknown blood thinners need clearance", {"anticoagulant": None}, "clearance", ["unknown:anticoagulant"], None),
+    ("unknown cold sore history gives precautions", {"herpes_simplex_history": None}, "precautions", ["unknown:herpes_simplex_history"], None),
+    ("unknown skin type gives precautions", {"fitzpatrick": None}, "precautions", ["unknown:fitzpatrick"], None),
+    ("unknown allergies give precautions", {"allergies": None}, "precautions", ["unknown:allergies"], None),
+    ("unknown date of birth needs clearance", {"date_of_birth": None}, "clearance", ["unknown:date_of_birth"], None),
+    ("unknown isotretinoin defers without a date", {"isotretinoin_last_dose": None}, "deferred", ["unknown:isotretinoin_last_dose"], None),
+    ("unknown dermatitis defers as if active", {"dermatitis_at_site": None}, "deferred", ["unknown:dermatitis_at_site"], None),
+    # Questions not asked (absent keys).
+    ("pregnancy not asked defers", {"pregnant_or_breastfeeding": ABSENT}, "deferred", ["not_asked:pregnant_or_breastfeeding"], None),
+    ("skin cancer not asked defers", {"skin_cancer_or_suspicious_lesion_at_site": ABSENT}, "deferred", ["not_asked:skin_cancer_or_suspicious_lesion_at_site"], None),
+    ("diabetes not asked needs clearance", {"diabetes": ABSENT}, "clearance", ["not_asked:diabetes"], None),
+    ("allergies not asked give precautions", {"allergies": ABSENT}, "precautions", ["not_asked:allergies"], None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "outcome", "fired", "defer_until"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_case_table(changes, outcome, fired, defer_until):
+    decision = screen(**changes)
+    assert decision.outcome == outcome
+    assert sorted(rules_of(decision)) == sorted(fired)
+    assert decision.defer_until == defer_until
+
+
+def test_the_case_table_fires_every_rule_of_the_protocol():
+    fired = {rule for case in CASES for rule in case[3]}
+    assert set(PROTOCOL.contraindications) <= fired
+
+
+def test_the_case_table_has_at_least_forty_cases():
+    assert len(CASES) >= 40
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Specifications, one by one
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_isotretinoin_within_six_months_defers_until_six_months_after_last_dose():
+    decision = screen(isotretinoin_last_dose="2024-12-20")
+    assert decision.outcome == "deferred"
+    assert decision.defer_until == date(2025, 6, 20)
+    found = finding(decision, "isotretinoin")
+    assert "2024-12-20" in found.message and "2025-06-20" in found.message
+    assert found.source == "Waldman 2017; Spring 2017"
+
+
+def test_isotretinoin_on_the_31st_waits_to_the_first_of_the_month_when_six_months_on_has_no_31st():
+    decision = evaluate(intake(isotretinoin_last_dose="2024-08-31"), PROTOCOL, date(2025, 2, 28))
+    assert decision.defer_until == date(2025, 3, 1)
+
+
+def test_neurotoxin_within_fourteen_days_defers_until_fourteen_days_after_the_injection():
+    assert screen(neurotoxin_last_date="2025-03-01").defer_until == date(2025, 3, 15)
+
+
+def test_filler_within_twenty_one_days_defers_until_twenty_one_days_after():
+    assert screen(filler_last_date="2025-03-01").defer_until == date(2025, 3, 22)
+
+
+def test_laser_or_peel_within_fourteen_days_defers_until_fourteen_days_after():
+    assert screen(laser_or_peel_last_date="2025-03-01").defer_until == date(2025, 3, 15)
+
+
+def test_topical_retinoid_within_five_days_defers_until_five_days_after_last_use():
+    assert screen(topical_retinoid_last_use="2025-03-08").defer_until == date(2025, 3, 13)
+
+
+def test_deferral_periods_come_from_the_protocol_not_the_code():
+    text = DEFAULT_PATH.read_text().replace("defer_after = { days = 21 }", "defer_after = { days = 28 }")
+    clinic = load_protocol(text, filename="clinic.toml")
+    decision = evaluate(intake(filler_last_date="2025-03-01"), clinic, ON)
+    assert decision.defer_until == date(2025, 3, 29)
+    assert decision.protocol_version == clinic.version != PROTOCOL.version
+
+
+def test_a_clinic_that_shortens_the_isotretinoin_wait_screens_by_its_own_protocol():
+    text = DEFAULT_PATH.read_text().replace("defer_after = { months = 6 }", "defer_after = { months = 1 }")
+    clinic = load_protocol(text)
+    assert evaluate(intake(isotretinoin_last_dose="2025-01-01"), clinic, ON).outcome == "eligible"
+    assert evaluate(intake(isotretinoin_last_dose="2025-03-01"), clinic, ON).defer_until == date(2025, 4, 1)
+
+
+def test_cold_sore_precautions_apply_when_the_perioral_area_is_treated():
+    decision = evaluate(intake(herpes_simplex_history=True), PROTOCOL, ON, zones=["perioral", "cheeks"])
+    assert rules_of(decision) == ["herpes_simplex_history"]
+    assert "antiviral" in decision.findings[0].message
+
+
+def test_cold_sore_history_does_not_matter_when_the_perioral_area_is_not_treated():
+    assert (
+        evaluate(intake(herpes_simplex_history=True), PROTOCOL, ON, zones=["abdomen"]).outcome == "eligible"
+    )
+
+
+def test_screening_for_unknown_zones_is_refused():
+    with pytest.raises(ValueError, match="unknown zones: lips; valid zones: forehead"):
+        evaluate(intake(), PROTOCOL, ON, zones=["lips"])
+
+
+def test_findings_are_listed_worst_first():
+    decision = screen(
+        fitzpatrick=5, keloid_history=True, recent_sunburn_at_site=True, radiation_to_site_last_12_months=True
+    )
+    assert [f.severity for f in decision.findings] == ["declined", "deferred", "clearance", "precautions"]
+
+
+def test_an_unknown_answer_asks_the_practitioner_to_confirm_it():
+    found = screen(pregnant_or_breastfeeding=None).findings[0]
+    assert found.rule == "unknown:pregnant_or_breastfeeding"
+    assert found.message.startswith("Answer unknown: pregnancy or breastfeeding. Confirm it with the patient")
+    assert "practice consensus" in found.source
+    assert "pregnancy or breastfeeding" in found.patient_message
+
+
+def test_an_unknown_answer_to_an_absolute_contraindication_says_it_is_held_until_confirmed():
+    found = screen(skin_cancer_or_suspicious_lesion_at_site=None).findings[0]
+    assert found.severity == "deferred"
+    assert "held as a deferral until the answer is confirmed" in found.message
+
+
+def test_an_unknown_answer_counts_the_worst_answer_of_the_question():
+    # Blood thinners: an anticoagulant needs clearance, an antiplatelet only precautions.
+    found = screen(anticoagulant=None).findings[0]
+    assert found.severity == "clearance"
+    assert "Anticoagulant" in found.message
+
+
+def test_an_unasked_question_is_asked_for():
+    found = screen(keloid_history=ABSENT).findings[0]
+    assert (found.rule, found.severity) == ("not_asked:keloid_history", "clearance")
+    assert found.message.startswith("Not asked: a history of keloid or raised scars. Ask the patient")
+
+
+def test_a_date_question_left_out_means_never():
+    # The intake has no other way to say "never" for these: leaving the date out is the answer.
+    decision = screen()
+    assert decision.outcome == "eligible"
+    for field in (
+        "isotretinoin_last_dose",
+        "neurotoxin_last_date",
+        "filler_last_date",
+        "laser_or_peel_last_date",
+    ):
+        assert field not in intake()
+
+
+def test_an_empty_intake_is_never_eligible_and_lists_every_unasked_question():
+    decision = evaluate({}, PROTOCOL, ON)
+    assert decision.outcome == "deferred"
+    assert decision.defer_until is None
+    asked_for = {f.rule.removeprefix("not_asked:") for f in decision.findings}
+    dated = {
+        "isotretinoin_last_dose",
+        "topical_retinoid_last_use",
+        "neurotoxin_last_date",
+        "filler_last_date",
+        "laser_or_peel_last_date",
+    }
+    assert asked_for == set(INTAKE_FIELDS) - dated
+
+
+def test_the_decision_has_exactly_the_contract_shape():
+    shape = screen(isotretinoin_last_dose="2025-01-01", fitzpatrick=5).to_dict()
+    assert set(shape) == {"outcome", "defer_until", "findings", "protocol"}
+    assert shape["outcome"] == "deferred"
+    assert shape["defer_until"] == "2025-07-01"
+    assert shape["protocol"] == {"name": "needlecare-default", "version": PROTOCOL.version}
+    for item in shape["findings"]:
+        assert set(item) == {"rule", "severity", "message", "source"}
+
+
+def test_patient_messages_can_be_added_to_the_decision_for_patient_pages():
+    shape = screen(filler_last_date="2025-03-01").to_dict(patient_messages=True)
+    assert shape["findings"][0]["patient_message"].endswith("the earliest date is 2025-03-22.")
+
+
+def test_an_eligible_decision_has_no_findings_and_no_deferral_date():
+    assert screen().to_dict() == {
+        "outcome": "eligible",
+        "defer_until": None,
+        "findings": [],
+        "protocol": {"name": "needlecare-default", "version": PROTOCOL.version},
+    }
+
+
+def test_dates_may_be_given_as_date_objects():
+    assert screen(neurotoxin_last_date=date(2025, 3, 1)).defer_until == date(2025, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "reason"),
+    [
+        ({"pregnant": True}, "pregnant", "not an intake question"),
+        ({"pregnant_or_breastfeeding": "yes"}, "pregnant_or_breastfeeding", "must be true, false or null"),
+        ({"keloid_history": 1}, "keloid_history", "must be true, false or null"),
+        ({"fitzpatrick": 7}, "fitzpatrick", "from 1 to 6"),
+        ({"fitzpatrick": True}, "fitzpatrick", "from 1 to 6"),
+        ({"fitzpatrick": "4"}, "fitzpatrick", "from 1 to 6"),
+        ({"active_acne_at_site": "severe"}, "active_acne_at_site", "none, comedonal, inflammatory"),
+        ({"isotretinoin_last_dose": "last spring"}, "isotretinoin_last_dose", "YYYY-MM-DD"),
+        ({"isotretinoin_last_dose": "2025-02-30"}, "isotretinoin_last_dose", "YYYY-MM-DD"),
+        ({"isotretinoin_last_dose": 20250101}, "isotretinoin_last_dose", "YYYY-MM-DD"),
+        ({"filler_last_date": datetime(2025, 1, 1, 9, 0)}, "filler_last_date", "YYYY-MM-DD"),
+        ({"allergies": "nickel"}, "allergies", "list of text"),
+        ({"allergies": [1]}, "allergies", "list of text"),
+    ],
+)
+def test_a_malformed_intake_is_refused_naming_each_bad_field(answers, field, reason):
+    with pytest.raises(IntakeError) as caught:
+        evaluate(answers, PROTOCOL, ON)
+    assert reason in caught.value.problems[field]
+
+
+def test_every_bad_field_is_named_at_once():
+    with pytest.raises(IntakeError) as caught:
+        read_answers({"fitzpatrick": 0, "diabetes": "type 2", "pregnant_or_breastfeeding": False})
+    assert set(caught.value.problems) == {"fitzpatrick", "diabetes"}
+
+
+def test_the_examples_in_the_docstrings_hold():
+    from needlecare.screening import rules
+
+    assert doctest.testmod(rules).failed == 0
+
+
+def test_screening_needs_a_date_not_a_datetime():
+    with pytest.raises(TypeError):
+        evaluate(intake(), PROTOCOL, datetime(2025, 3, 10, 12, 0))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------------------
+
+FIRST_DAY, LAST_DAY = date(2023, 1, 1), date(2027, 12, 31)
+on_dates = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))
+
+
+def _answer(field: str) -> st.SearchStrategy[Any]:
+    spec = INTAKE_FIELDS[field]
+    if spec.kind == "yes_no":
+        return st.booleans()
+    if spec.kind == "choice":
+        return st.sampled_from(spec.choices)
+    if spec.kind == "fitzpatrick":
+        return st.integers(1, 6)
+    if spec.kind == "list":
+        return st.lists(st.sampled_from(["lidocaine", "Nickel", "penicillin", "latex", "EMLA"]), max_size=3)
+    if field == "date_of_birth":
+        return st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 12, 31))
+    return st.dates(min_value=FIRST_DAY, max_value=LAST_DAY)
+
+
+# Any intake in the contract: each question absent, unknown (None) or answered.
+intakes = st.fixed_dictionaries(
+    {}, optional={field: st.one_of(st.none(), _answer(field)) for field in INTAKE_FIELDS}
+)
+
+# For each rule: the field, the answer that is "no" (ABSENT for the dated ones), and an answer that fires it.
+TRIGGERS: dict[str, tuple[str, Any, Any]] = {
+    "active_infection": ("active_infection_at_site", False, True),
+    "inflammatory_acne": ("active_acne_at_site", "none", "inflammatory"),
+    "active_dermatitis": ("dermatitis_at_site", "none", "active"),
+    "stable_dermatitis": ("dermatitis_at_site", "none", "stable"),
+    "pregnancy_or_breastfeeding": ("pregnant_or_breastfeeding", False, True),
+    "isotretinoin": ("isotretinoin_last_dose", ABSENT, -60),
+    "recent_sunburn": ("recent_sunburn_at_site", False, True),
+    "neurotoxin": ("neurotoxin_last_date", ABSENT, -3),
+    "filler": ("filler_last_date", ABSENT, -3),
+    "laser_or_peel": ("laser_or_peel_last_date", ABSENT, -3),
+    "topical_retinoid": ("topical_retinoid_last_use", ABSENT, -1),
+    "anticoagulant": ("anticoagulant", "none", "anticoagulant"),
+    "bleeding_disorder": ("bleeding_disorder", False, True),
+    "antiplatelet": ("anticoagulant", "none", "antiplatelet"),
+    "immunosuppression": ("immunosuppressed", False, True),
+    "uncontrolled_diabetes": ("diabetes", "none", "uncontrolled"),
+    "controlled_diabetes": ("diabetes", "none", "controlled"),
+    "radiation_to_site": ("radiation_to_site_last_12_months", False, True),
+    "keloid_history": ("keloid_history", False, True),
+    "skin_cancer_or_suspicious_lesion": ("skin_cancer_or_suspicious_lesion_at_site", False, True),
+    "herpes_simplex_history": ("herpes_simplex_history", False, True),
+    "anaesthetic_allergy": ("allergies", [], ["lidocaine"]),
+    "metal_allergy": ("allergies", [], ["nickel"]),
+    "darker_skin": ("fitzpatrick", 2, 5),
+    "under_18": ("date_of_birth", -30 * 365, -16 * 365),
+}
+
+
+def _resolve(value: Any, on: date) -> Any:
+    # Whole numbers stand for "this many days from the screening date" in date answers.
+    return (on + timedelta(days=value)).isoformat() if type(value) is int and value <= 0 else value
+
+
+def _with(answers: dict[str, Any], field: str, value: Any, on: date) -> dict[str, Any]:
+    changed = {key: item for key, item in answers.items() if key != field}
+    if value is not ABSENT:
+        changed[field] = _resolve(value, on) if INTAKE_FIELDS[field].kind == "date" else value
+    return changed
+
+
+def test_the_triggers_cover_every_rule():
+    assert set(TRIGGERS) == set(PROTOCOL.contraindications)
+
+
+@settings(max_examples=300)
+@given(answers=intakes, on=on_dates)
+def test_the_outcome_is_the_worst_finding_and_never_better_than_any_finding(answers, on):
+    decision = evaluate(answers, PROTOCOL, on)
+    assert decision.outcome in OUTCOMES
+    for found in decision.findings:
+        assert rank(decision.outcome) >= rank(found.severity)
+    if decision.findings:
+        assert decision.outcome == max((f.severity for f in decision.findings), key=rank)
+    else:
+        assert decision.outcome == "eligible"
+
+
+@settings(max_examples=300)
+@given(answers=intakes, on=on_dates, rule=st.sampled_from(sorted(TRIGGERS)))
+def test_adding_a_contraindication_never_improves_the_outcome(answers, on, rule):
+    field, no, yes = TRIGGERS[rule]
+    before = evaluate(_with(answers, field, no, on), PROTOCOL, on)
+    after = evaluate(_with(answers, field, yes, on), PROTOCOL, on)
+    assert rank(after.outcome) >= rank(before.outcome)
+    assert rule in rules_of(after)
+
+
+@settings(max_examples=300)
+@given(answers=intakes, on=on_dates)
+def test_defer_until_is_the_latest_deferral_date_and_never_in_the_past(answers, on):
+    decision = evaluate(answers, PROTOCOL, on)
+    dates = [f.defer_until for f in decision.findings if f.defer_until is not None]
+    if decision.outcome == "deferred" and dates:
+        assert decision.defer_until == max(dates)
+        assert decision.defer_until > on
+    else:
+        assert decision.defer_until is None
+    assert all(day > on for day in dates)
+
+
+@settings(max_examples=300)
+@given(answers=intakes, on=on_dates, field=st.sampled_from(sorted(INTAKE_FIELDS)))
+def test_an_unknown_answer_never_yields_eligible(answers, on, field):
+    decision = evaluate({**answers, field: None}, PROTOCOL, on)
+    assert decision.outcome != "eligible"
+    assert f"unknown:{field}" in rules_of(decision)
+
+
+@settings(max_examples=200)
+@given(answers=intakes, on=on_dates, field=st.sampled_from(sorted(INTAKE_FIELDS)))
+def test_an_unasked_question_never_yields_eligible_unless_leaving_it_out_means_never(answers, on, field):
+    answers = {key: value for key, value in answers.items() if key != field}
+    decision = evaluate(answers, PROTOCOL, on)
+    means_never = all(
+        rule.if_not_asked == "assume_no"
+        for rule in PROTOCOL.contraindications.values()
+        if rule.field == field
+    )
+    if not means_never:
+        assert decision.outcome != "eligible"
+        assert f"not_asked:{field}" in rules_of(decision)
+
+
+@settings(max_examples=200)
+@given(answers=intakes, on=on_dates)
+def test_every_decision_has_the_contract_shape(answers, on):
+    shape = evaluate(answers, PROTOCOL, on).to_dict()
+    assert set(shape) == {"outcome", "defer_until", "findings", "protocol"}
+    assert all(set(item) == {"rule", "severity", "message", "source"} for item in shape["findings"])
+    assert all(item["message"] and item["source"] for item in shape["findings"])

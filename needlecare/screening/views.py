@@ -1,0 +1,81 @@
+"""Screening pages: run it, read the decision at a glance, record an override."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from needlecare.clinics.access import staff
+from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
+from needlecare.patients import selectors as patient_selectors
+from needlecare.patients.services import record_patient_read
+from needlecare.screening import selectors, services
+from needlecare.screening.forms import OverrideForm
+
+
+@require_POST
+@staff(CLINICAL_ROLES)
+def screening_run(request, patient_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
+    try:
+        decision = services.screen_patient(patient=patient, by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("patients:detail", patient_id=patient.pk)
+    messages.success(request, f"Screened: {decision.get_outcome_display()}.")
+    return redirect("screening:detail", patient_id=patient.pk, decision_id=decision.pk)
+
+
+@require_GET
+@staff(ALL_ROLES)
+def screening_detail(request, patient_id, decision_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id)
+    decision = selectors.screening_of(patient, decision_id)
+    record_patient_read(patient=patient, by=request.user, action="screening.view", request=request)
+    status = selectors.screening_status(patient, services.clinic_today(request.clinic))
+    return render(
+        request,
+        "screening/detail.html",
+        {
+            "patient": patient,
+            "decision": decision,
+            "status": status,
+            "form": OverrideForm(),
+            "is_latest": status.decision is not None and status.decision.pk == decision.pk,
+        },
+    )
+
+
+@require_http_methods(["POST"])
+@staff(CLINICAL_ROLES)
+def screening_override(request, patient_id, decision_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id)
+    decision = selectors.screening_of(patient, decision_id)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.override_screening(
+                decision=decision, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, "Override recorded.")
+            return redirect("screening:detail", patient_id=patient.pk, decision_id=decision.pk)
+    status = selectors.screening_status(patient, services.clinic_today(request.clinic))
+    return render(
+        request,
+        "screening/detail.html",
+        {
+            "patient": patient,
+            "decision": decision,
+            "status": status,
+            "form": form,
+            "is_latest": status.decision is not None and status.decision.pk == decision.pk,
+        },
+        status=422,
+    )
