@@ -221,4 +221,36 @@ def _seed_clinic(spec: dict, count: int) -> Clinic:  # type: ignore[type-arg]
         if index % 8 == 0:
             answers["allergies"] = [*answers["allergies"], "chlorhexidine"]  # type: ignore[list-item]
             submit_intake(patient=patient, answers=IntakeAnswers.model_validate(answers), by=owner)
+    _seed_screenings(clinic)
     return clinic
+
+
+def _seed_screenings(clinic: Clinic) -> None:
+    """Screen every patient with an intake (as the practitioner, or the owner) once, a little while ago,
+    and record a clearance letter for some of those who need one."""
+    from needlecare.screening.models import ScreeningDecision
+    from needlecare.screening.services import override_screening, screen_patient
+
+    screener = (
+        Membership.objects.filter(clinic=clinic, role__in=[Role.PRACTITIONER, Role.OWNER])
+        .order_by("-role")
+        .select_related("user")
+        .first()
+    )
+    if screener is None:
+        return
+    screened = set(ScreeningDecision.objects.filter(clinic=clinic).values_list("patient_id", flat=True))
+    patients = Patient.objects.filter(clinic=clinic, intakes__isnull=False).distinct().order_by("reference")
+    for index, patient in enumerate(patients):
+        if patient.pk in screened:
+            continue
+        decision = screen_patient(patient=patient, by=screener.user, on=TODAY - timedelta(days=index % 20))
+        if decision.outcome == "clearance" and index % 2 == 0:
+            override_screening(
+                decision=decision,
+                by=screener.user,
+                reason="Written clearance received and reviewed; proceed at the shallow end of the band.",
+                clearance_from="Dr R. Iqbal, GP, Harbour Street Surgery",
+                clearance_dated=TODAY - timedelta(days=25),
+                document_reference=f"clearance-{patient.reference}.pdf",
+            )

@@ -62,11 +62,29 @@ def make_patient(clinic: Clinic, by: User | None = None, **fields: object) -> Pa
     return create_patient(clinic=clinic, by=by, data=data)
 
 
+# Every question answered, nothing that screening would flag: an eligible adult of skin type III.
+CLEAN_ANSWERS: dict[str, object] = {
+    "fitzpatrick": 3,
+    "pregnant_or_breastfeeding": False,
+    "active_infection_at_site": False,
+    "active_acne_at_site": "none",
+    "herpes_simplex_history": False,
+    "dermatitis_at_site": "none",
+    "keloid_history": False,
+    "bleeding_disorder": False,
+    "anticoagulant": "none",
+    "immunosuppressed": False,
+    "diabetes": "none",
+    "radiation_to_site_last_12_months": False,
+    "recent_sunburn_at_site": False,
+    "skin_cancer_or_suspicious_lesion_at_site": False,
+    "allergies": [],
+}
+
+
 def make_intake(patient: Patient, by: User | None = None, **answers: object):  # type: ignore[no-untyped-def]
-    base: dict[str, object] = {
-        "date_of_birth": patient.date_of_birth,
-        "fitzpatrick": 3,
-        "pregnant_or_breastfeeding": False,
-    }
+    """A clean (eligible) intake, with `answers` changed or added; pass a value of ... to leave one out."""
+    base: dict[str, object] = {"date_of_birth": patient.date_of_birth, **CLEAN_ANSWERS}
     base.update(answers)
+    base = {k: v for k, v in base.items() if v is not ...}
     return submit_intake(patient=patient, answers=IntakeAnswers.model_validate(base), by=by)

@@ -23,14 +23,14 @@ class ProtocolVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.content_hash[:12]})"
 
-    @property
-    def short_hash(self) -> str:
-        return self.content_hash[:12]
-
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if not self._state.adding:
             raise ValueError("A protocol version is never edited; adopt a new one.")
         super().save(*args, **kwargs)
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]
 
 
 class ClinicProtocol(models.Model):
@@ -46,3 +46,6 @@ class ClinicProtocol(models.Model):
 
     class Meta:
         ordering = ["-adopted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} adopted {self.protocol} on {self.adopted_at:%Y-%m-%d}"

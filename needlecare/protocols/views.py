@@ -6,8 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, OWNER_ONLY
-from needlecare.protocols import ProtocolError
-from needlecare.protocols import selectors, services
+from needlecare.protocols import ProtocolError, selectors, services
 from needlecare.protocols.forms import AdoptProtocolForm
 
 
@@ -34,7 +33,7 @@ def protocol_page(request):
                 request,
                 "The text is unchanged: same version."
                 if same
-                else f"Protocol version {adoption.protocol.short_hash} adopted. Earlier decisions keep theirs.",
+                else f"Protocol {adoption.protocol.short_hash} adopted. Earlier decisions keep theirs.",
             )
             return redirect("protocols:page")
     return render(

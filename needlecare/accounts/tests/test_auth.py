@@ -74,7 +74,9 @@ def test_user_with_an_authenticator_must_give_a_code_after_the_password(client, 
     _login(client, world_a.practitioner.email)
     response = client.get("/patients/")
     assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/"
-    wrong = client.post("/accounts/two-factor/", {"code": "000000" if _code(device) != "000000" else "111111"})
+    wrong = client.post(
+        "/accounts/two-factor/", {"code": "000000" if _code(device) != "000000" else "111111"}
+    )
     assert wrong.status_code == 422
     assert client.get("/patients/").status_code == 302
     # django-otp throttles after a failure (1 s, doubling); a real user waits, so do we.

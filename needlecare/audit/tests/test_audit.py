@@ -20,7 +20,11 @@ def test_reading_a_patient_page_appends_who_what_when_and_from_where(client, wor
     client.get(f"/patients/{world_a.patient.pk}/", REMOTE_ADDR="10.1.2.3")
     event = AuditEvent.objects.filter(clinic=world_a.clinic).order_by("-seq").first()
     assert (event.action, event.actor, event.user, event.patient_id, event.ip) == (
-        "patient.view", world_a.front_desk.email, world_a.front_desk, world_a.patient.pk, "10.1.2.3",
+        "patient.view",
+        world_a.front_desk.email,
+        world_a.front_desk,
+        world_a.patient.pk,
+        "10.1.2.3",
     )
     assert event.object_type == "patient" and event.object_id == str(world_a.patient.pk)
 
@@ -38,15 +42,25 @@ def test_every_patient_page_and_write_is_audited(client, world_a):
     client.post(f"/patients/{pid}/archive/")
     client.post(f"/patients/{pid}/restore/")
     assert _actions(world_a.clinic)[before:] == [
-        "patient.list", "patient.search", "patient.view", "patient.view", "intake.view", "intake.view",
-        "patient.archive", "patient.restore",
+        "patient.list",
+        "patient.search",
+        "patient.view",
+        "patient.view",
+        "intake.view",
+        "intake.view",
+        "patient.archive",
+        "patient.restore",
     ]
 
 
 def test_audit_detail_keeps_field_names_not_personal_values(client, world_a):
     client.force_login(world_a.owner)
-    data = {"given_name": "Zebedee", "family_name": world_a.patient.family_name,
-            "date_of_birth": world_a.patient.date_of_birth.isoformat(), "sex": "unknown"}
+    data = {
+        "given_name": "Zebedee",
+        "family_name": world_a.patient.family_name,
+        "date_of_birth": world_a.patient.date_of_birth.isoformat(),
+        "sex": "unknown",
+    }
     assert client.post(f"/patients/{world_a.patient.pk}/edit/", data).status_code == 302
     event = AuditEvent.objects.filter(clinic=world_a.clinic, action="patient.update").get()
     assert "given_name" in event.detail["fields"]
@@ -76,7 +90,9 @@ def test_chain_is_intact_after_normal_use(world_a, world_b):
 def test_editing_an_event_behind_the_apps_back_is_found(world_a):
     event = AuditEvent.objects.filter(clinic=world_a.clinic).order_by("seq").first()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET actor = %s WHERE id = %s", ["someone@else.test", event.pk])
+        cursor.execute(
+            "UPDATE audit_auditevent SET actor = %s WHERE id = %s", ["someone@else.test", event.pk]
+        )
     check = verify_chain(world_a.clinic)
     assert not check.ok and check.broken_at == event.seq and "changed" in check.reason
     with pytest.raises(CommandError):
