@@ -128,3 +128,11 @@ from needlecare.screening.api import router as screening_router  # noqa: E402
 
 api.add_router("/screening", screening_evaluate_router)
 api.add_router("/patients", screening_router)
+
+from needlecare.consent.api import router as consent_router  # noqa: E402
+from needlecare.plans.api import router as plans_router  # noqa: E402
+from needlecare.treatments.api import router as treatments_router  # noqa: E402
+
+api.add_router("", plans_router)
+api.add_router("", consent_router)
+api.add_router("", treatments_router)

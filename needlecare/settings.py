@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "needlecare.patients",
     "needlecare.protocols",
     "needlecare.screening",
+    "needlecare.plans",
+    "needlecare.consent",
+    "needlecare.treatments",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,9 @@ urlpatterns = [
     path("patients/", include("needlecare.patients.urls")),
     path("patients/", include("needlecare.screening.urls")),
     path("clinic/protocol/", include("needlecare.protocols.urls")),
+    path("", include("needlecare.plans.urls")),
+    path("", include("needlecare.consent.urls")),
+    path("", include("needlecare.treatments.urls")),
     path("audit/", include("needlecare.audit.urls")),
     path("api/v1/", api.urls),
 ]

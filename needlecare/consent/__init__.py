@@ -1,0 +1,1 @@
+"""Consent templates (versioned per clinic) and patients' signatures."""

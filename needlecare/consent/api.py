@@ -1,0 +1,5 @@
+"""The consent part of the API."""
+
+from ninja import Router
+
+router = Router(tags=["consent"])

@@ -1,0 +1,5 @@
+"""The plans part of the API."""
+
+from ninja import Router
+
+router = Router(tags=["plans"])

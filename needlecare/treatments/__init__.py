@@ -1,0 +1,1 @@
+"""Sessions as performed (shown as "session"; Session is Django's word): devices, cartridges, zones, adverse events."""

@@ -1,0 +1,5 @@
+"""The treatments part of the API."""
+
+from ninja import Router
+
+router = Router(tags=["treatments"])
