@@ -112,6 +112,7 @@ Phone = Annotated[
 Email = Annotated[
     str,
     _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+    Field(max_length=254),
     AfterValidator(_email_or_blank),
     WithJsonSchema(
         {

@@ -17,7 +17,7 @@ from needlecare.clinics.models import ALL_ROLES
 from needlecare.patients import selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
-from needlecare.screening.selectors import screening_status
+from needlecare.screening.selectors import screening_status, screenings_of
 from needlecare.screening.services import clinic_today
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman
@@ -75,6 +75,7 @@ def patient_detail(request, patient_id):
             "latest": latest,
             "answers": _answer_rows(latest),
             "screening": screening_status(patient, clinic_today(request.clinic)),
+            "screenings": list(screenings_of(patient)[:10]),
         },
     )
 

@@ -9,4 +9,9 @@ urlpatterns = [
     path(
         "<uuid:patient_id>/screening/<uuid:decision_id>/override/", views.screening_override, name="override"
     ),
+    path(
+        "<uuid:patient_id>/screening/<uuid:decision_id>/patient/",
+        views.screening_for_patient,
+        name="for_patient",
+    ),
 ]

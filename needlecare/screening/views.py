@@ -79,3 +79,32 @@ def screening_override(request, patient_id, decision_id):
         },
         status=422,
     )
+
+
+PATIENT_HEADLINES = {
+    "eligible": "You can go ahead with microneedling.",
+    "precautions": "You can go ahead with microneedling. We will take some extra care, explained below.",
+    "clearance": "Before we can treat you, we need a letter from your doctor, explained below.",
+    "deferred": "We need to wait a little before treating you.",
+    "declined": "Microneedling is not suitable for you; your practitioner will explain other choices.",
+}
+
+
+@require_GET
+@staff(ALL_ROLES)
+def screening_for_patient(request, patient_id, decision_id):
+    """The decision worded for the patient: to show on the tablet or print and hand over."""
+    patient = patient_selectors.patient_for(request.clinic, patient_id)
+    decision = selectors.screening_of(patient, decision_id)
+    record_patient_read(patient=patient, by=request.user, action="screening.view", request=request)
+    messages_for_patient = [f.get("patient_message") or f["message"] for f in decision.findings]
+    return render(
+        request,
+        "screening/for_patient.html",
+        {
+            "patient": patient,
+            "decision": decision,
+            "headline": PATIENT_HEADLINES[decision.outcome],
+            "points": list(dict.fromkeys(messages_for_patient)),
+        },
+    )

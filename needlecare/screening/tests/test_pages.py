@@ -184,3 +184,26 @@ def test_screening_date_defaults_to_the_clinics_local_day(world_a):
     from needlecare.screening.services import clinic_today
 
     assert isinstance(clinic_today(world_a.clinic), date)
+
+
+def test_the_patients_version_is_in_plain_words_without_rule_ids_or_sources(client, world_a):
+    make_intake(world_a.patient, isotretinoin_last_dose="2026-08-01")
+    client.force_login(world_a.front_desk)
+    from needlecare.screening.services import screen_patient
+
+    decision = screen_patient(patient=world_a.patient, by=world_a.practitioner, on=date(2026, 11, 25))
+    page = client.get(f"/patients/{world_a.patient.pk}/screening/{decision.pk}/patient/").content.decode()
+    assert "We need to wait a little before treating you." in page
+    assert "1 February 2027" in page
+    assert decision.findings[0]["patient_message"] in page
+    assert "Waldman" not in page and "isotretinoin</strong>" not in page
+
+
+def test_patient_page_lists_earlier_screenings(client, world_a):
+    from needlecare.screening.services import screen_patient
+
+    first = screen_patient(patient=world_a.patient, by=world_a.practitioner)
+    screen_patient(patient=world_a.patient, by=world_a.practitioner)
+    client.force_login(world_a.owner)
+    page = client.get(f"/patients/{world_a.patient.pk}/").content.decode()
+    assert "Earlier screenings" in page and str(first.pk) in page
