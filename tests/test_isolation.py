@@ -20,6 +20,25 @@ VALID_BODIES = {
     ("post", "/api/v1/patients/{patient_id}/archive"): None,
     ("post", "/api/v1/patients/{patient_id}/screenings"): {},
     ("post", "/api/v1/patients/{patient_id}/screenings/{decision_id}/override"): {"reason": "sweep"},
+    ("post", "/api/v1/patients/{patient_id}/sessions"): {
+        "performed_on": "2026-01-05",
+        "device": "pen",
+        "device_model": "M",
+        "device_serial": "S",
+        "cartridge_id": "sweep",
+        "cartridge_lot": "L",
+        "cartridge_expiry": "2030-01-01",
+        "numbing_agent": "none",
+        "end_point": "erythema",
+        "duration_minutes": 30,
+        "immediate_reaction": "expected",
+        "zones": [{"zone": "cheeks", "depth_mm": "1.0", "passes": 2}],
+    },
+    ("post", "/api/v1/patients/{patient_id}/sessions/{session_id}/adverse-events"): {
+        "kind": "bruising",
+        "grade": 1,
+        "onset_on": "2030-01-01",
+    },
 }
 
 
@@ -33,13 +52,51 @@ def ids_of(world) -> dict[str, object]:  # type: ignore[no-untyped-def]
     own_protocol = adopt_protocol(
         clinic=world.clinic, text=default_text() + f"\n# adopted by {world.clinic.slug}\n", by=world.owner
     )
+    session = _a_session(world)
     return {
+        "session_id": session.pk,
+        "event_id": session.adverse_events.get().pk,
         "patient_id": world.patient.pk,
         "version": world.intake.version,
         "token_id": token.pk,
         "decision_id": decision.pk,
         "version_id": own_protocol.protocol_id,
     }
+
+
+def _a_session(world):  # type: ignore[no-untyped-def]
+    from datetime import date
+    from decimal import Decimal
+
+    from needlecare.screening.services import clinic_today
+    from needlecare.treatments.services import SessionInput, ZoneEntry, record_adverse_event, record_treatment
+    from needlecare.treatments.tests.conftest import sign_consent
+
+    sign_consent(world.patient)
+    today = clinic_today(world.clinic)
+    session = record_treatment(
+        patient=world.patient,
+        by=world.practitioner,
+        data=SessionInput(
+            performed_on=today,
+            device="pen",
+            device_model="M",
+            device_serial="S",
+            cartridge_id="sweep-1",
+            cartridge_lot="L",
+            cartridge_expiry=date(2099, 1, 1),
+            numbing_agent="none",
+            numbing_minutes=0,
+            end_point="erythema",
+            duration_minutes=30,
+            immediate_reaction="expected",
+            zones=[ZoneEntry("cheeks", Decimal("1.0"), 2)],
+        ),
+    )
+    record_adverse_event(
+        treatment=session, by=world.practitioner, data={"kind": "bruising", "grade": 1, "onset_on": today}
+    )
+    return session
 
 
 def test_every_page_with_an_object_id_answers_404_to_another_clinic(client, world_a, world_b):

@@ -16,6 +16,7 @@ class ConsentTemplate(models.Model):
     photo_use_text = models.TextField(
         blank=True, help_text="The separate, optional consent to use photos beyond the clinical record."
     )
+    note = models.CharField(max_length=300, blank=True, help_text="What changed from the version before.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -46,7 +47,11 @@ class ConsentSignature(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="consents")
     template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="signatures")
+    # The words exactly as shown, kept on the signature itself: it must read the same in ten years
+    # whatever happens to the template rows.
+    signed_title = models.CharField(max_length=200, blank=True)
     signed_text = models.TextField(help_text="The full text as shown when signed.")
+    signed_photo_use_text = models.TextField(blank=True, help_text="The photo-use question as shown.")
     signed_name = models.CharField(max_length=160)
     signature_svg = models.TextField(help_text="The drawn signature as SVG path data, sanitised.")
     photo_use = models.BooleanField(help_text="The separate choice about photos beyond the clinical record.")
@@ -64,3 +69,13 @@ class ConsentSignature(models.Model):
 
     def __str__(self) -> str:
         return f"Consent v{self.template.version} signed {self.signed_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Signed is signed: the one later change is the withdrawal's time stamp (services.withdraw_consent).
+        if not self._state.adding and set(kwargs.get("update_fields") or ()) != {"withdrawn_at"}:
+            raise ValueError("A signed consent is never edited; only its withdrawal is recorded.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

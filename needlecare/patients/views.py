@@ -18,6 +18,7 @@ from needlecare.patients import selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
 from needlecare.screening.selectors import screening_status, screenings_of
+from needlecare.treatments.selectors import sessions_of
 from needlecare.screening.services import clinic_today
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman
@@ -76,6 +77,7 @@ def patient_detail(request, patient_id):
             "answers": _answer_rows(latest),
             "screening": screening_status(patient, clinic_today(request.clinic)),
             "screenings": list(screenings_of(patient)[:10]),
+            "sessions": list(sessions_of(patient)[:20]),
         },
     )
 

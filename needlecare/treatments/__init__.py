@@ -1,1 +1,4 @@
-"""Sessions as performed (shown as "session"; Session is Django's word): devices, cartridges, zones, adverse events."""
+"""Sessions as performed: devices, cartridges, zones, adverse events.
+
+Pages say "session"; the model is `Treatment` because `Session` is Django's word.
+"""

@@ -1,0 +1,144 @@
+"""Consent pages: signing on the tablet, the signed consent (printable), withdrawal, and the clinic's form."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from needlecare.clinics.access import staff
+from needlecare.clinics.models import ALL_ROLES, OWNER_ONLY
+from needlecare.consent import selectors, services
+from needlecare.consent.forms import SignConsentForm, TemplateForm
+from needlecare.patients import selectors as patient_selectors
+from needlecare.patients.services import record_patient_read
+
+
+@require_http_methods(["GET", "POST"])
+@staff(ALL_ROLES)  # the front desk hands the tablet over as often as the practitioner does
+def consent_sign(request, patient_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
+    template = services.ensure_default_template(request.clinic, request=request)
+    form = SignConsentForm(request.POST or None, initial={"template_version": template.version})
+    problem, status = "", 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                signature = services.sign_consent(
+                    patient=patient,
+                    version=form.cleaned_data["template_version"],
+                    signed_name=form.cleaned_data["signed_name"],
+                    photo_use=form.photo_use,
+                    signature=form.cleaned_data["signature"],
+                    by=request.user,
+                    request=request,
+                )
+            except services.TemplateChanged as error:
+                # The text they read is not the text in force: show the new one, keep only the name.
+                template = selectors.current_template(request.clinic) or template
+                problem, status = " ".join(error.messages), 409
+                form = SignConsentForm(
+                    initial={"template_version": template.version, "signed_name": form.cleaned_data["signed_name"]}
+                )
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                messages.success(request, f"Consent signed (version {signature.template.version}).")
+                return redirect("consent:detail", patient_id=patient.pk, signature_id=signature.pk)
+    else:
+        record_patient_read(patient=patient, by=request.user, action="consent.view", request=request)
+    return render(
+        request,
+        "consent/sign.html",
+        {"patient": patient, "template": template, "form": form, "problem": problem},
+        status=status,
+    )
+
+
+@require_GET
+@staff(ALL_ROLES)
+def consent_detail(request, patient_id, signature_id):
+    """The signed consent as it was signed; prints as a clean document."""
+    patient = patient_selectors.patient_for(request.clinic, patient_id)
+    signature = selectors.signature_of(patient, signature_id)
+    record_patient_read(
+        patient=patient, by=request.user, action="consent.view", request=request, detail={"signature": True}
+    )
+    status = selectors.consent_status(patient)
+    return render(
+        request,
+        "consent/signature.html",
+        {
+            "patient": patient,
+            "signature": signature,
+            "status": status,
+            "is_current": status.valid and status.signature is not None and status.signature.pk == signature.pk,
+        },
+    )
+
+
+@require_POST
+@staff(ALL_ROLES)
+def consent_withdraw(request, patient_id, signature_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id)
+    signature = selectors.signature_of(patient, signature_id)
+    if signature.withdrawn_at is None:
+        services.withdraw_consent(signature=signature, by=request.user, request=request)
+        messages.success(request, "The withdrawal of consent was recorded.")
+    return redirect("consent:detail", patient_id=patient.pk, signature_id=signature.pk)
+
+
+@require_GET
+@staff(ALL_ROLES)
+def template_list(request):
+    current = services.ensure_default_template(request.clinic, request=request)
+    return render(
+        request,
+        "consent/templates.html",
+        {"current": current, "versions": list(selectors.templates_of(request.clinic)[:100])},
+    )
+
+
+@require_GET
+@staff(ALL_ROLES)
+def template_detail(request, template_id):
+    template = selectors.template_for(request.clinic, template_id)
+    current = selectors.current_template(request.clinic)
+    return render(
+        request,
+        "consent/template.html",
+        {"template": template, "is_current": current is not None and current.pk == template.pk},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff(OWNER_ONLY)
+def template_edit(request):
+    current = services.ensure_default_template(request.clinic, request=request)
+    initial = {"title": current.title, "body": current.body, "photo_use_text": current.photo_use_text}
+    form = TemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template, created = services.revise_template(
+                clinic=request.clinic, by=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            if created:
+                messages.success(
+                    request,
+                    f"Saved as version {template.version}. Version {current.version} is kept unchanged; "
+                    "patients who signed an earlier version will be asked to sign again.",
+                )
+            else:
+                messages.info(request, f"Nothing changed: the form is still version {template.version}.")
+            return redirect("consent:templates")
+    return render(
+        request,
+        "consent/template_form.html",
+        {"current": current, "form": form},
+        status=422 if form.errors else 200,
+    )

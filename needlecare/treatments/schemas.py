@@ -1,0 +1,121 @@
+"""API shapes for sessions, adverse events and the lot trace."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import BeforeValidator, Field
+
+from needlecare.patients.intake import _iso_date_only
+from needlecare.patients.schemas import _line, _text
+from needlecare.treatments.models import AdverseEventKind, EndPoint, NumbingAgent, Reaction
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(description="YYYY-MM-DD")]
+NumbingValue = Literal[tuple(NumbingAgent.values)]  # type: ignore[valid-type]
+EndPointValue = Literal[tuple(EndPoint.values)]  # type: ignore[valid-type]
+ReactionValue = Literal[tuple(Reaction.values)]  # type: ignore[valid-type]
+KindValue = Literal[tuple(AdverseEventKind.values)]  # type: ignore[valid-type]
+
+
+class ZoneIn(Schema):
+    zone: Annotated[str, Field(max_length=30, pattern=r"^[a-z_]+$")]
+    depth_mm: Annotated[Decimal, Field(ge=Decimal("0.1"), le=Decimal("3.0"), max_digits=3, decimal_places=2)]
+    passes: Annotated[int, Field(ge=1, le=8)]
+
+
+class SessionIn(Schema):
+    performed_on: IsoDate
+    plan_id: UUID | None = None
+    device: Literal["pen", "roller"]
+    device_model: Annotated[_line(120), Field(min_length=1)]  # type: ignore[valid-type]
+    device_serial: Annotated[_line(80), Field(min_length=1)]  # type: ignore[valid-type]
+    cartridge_id: Annotated[_line(60), Field(min_length=1)]  # type: ignore[valid-type]
+    cartridge_lot: Annotated[_line(60), Field(min_length=1)]  # type: ignore[valid-type]
+    cartridge_expiry: IsoDate
+    numbing_agent: NumbingValue
+    numbing_minutes: Annotated[int, Field(ge=0, le=120)] = 0
+    end_point: EndPointValue
+    product_applied: _line(200) = ""  # type: ignore[valid-type]
+    duration_minutes: Annotated[int, Field(ge=1, le=240)]
+    immediate_reaction: ReactionValue
+    notes: _text(4000) = ""  # type: ignore[valid-type]
+    interval_reason: _text(2000) = ""  # type: ignore[valid-type]
+    zones: Annotated[list[ZoneIn], Field(min_length=1, max_length=14)]
+
+
+class ZoneOut(Schema):
+    zone: str
+    depth_mm: Decimal
+    passes: int
+
+
+class AdverseEventOut(Schema):
+    id: int
+    kind: str
+    grade: int
+    onset_on: date
+    resolved_on: date | None
+    notes: str
+
+
+class SessionOut(Schema):
+    id: UUID
+    patient_id: UUID
+    plan_id: UUID | None
+    performed_on: date
+    practitioner: str
+    screening_id: UUID
+    consent_id: UUID
+    device: str
+    device_model: str
+    device_serial: str
+    cartridge_id: str
+    cartridge_lot: str
+    cartridge_expiry: date
+    numbing_agent: str
+    numbing_minutes: int
+    end_point: str
+    product_applied: str
+    duration_minutes: int
+    immediate_reaction: str
+    notes: str
+    interval_reason: str
+    zones: list[ZoneOut]
+    adverse_events: list[AdverseEventOut]
+    created_at: datetime
+
+
+class SessionList(Schema):
+    items: list[SessionOut]
+    count: int
+
+
+class AdverseEventIn(Schema):
+    kind: KindValue
+    grade: Annotated[int, Field(ge=1, le=4)]
+    onset_on: IsoDate
+    resolved_on: IsoDate | None = None
+    notes: _text(4000) = ""  # type: ignore[valid-type]
+
+
+class LotSession(Schema):
+    session_id: UUID
+    performed_on: date
+    patient_id: UUID
+    patient_name: str
+    cartridge_id: str
+    practitioner: str
+
+
+class LotTrace(Schema):
+    lot: str
+    sessions: list[LotSession]
+    patients: int
+    count: int
+
+
+class Refusal(Schema):
+    detail: str
+    reasons: dict[str, str]

@@ -1,0 +1,264 @@
+"""Recording a session: every safety check first, then one transaction. Adverse events after the fact."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from needlecare.audit.services import record_event
+from needlecare.consent.selectors import consent_status
+from needlecare.patients.models import Patient
+from needlecare.plans.models import PlanStatus, TreatmentPlan
+from needlecare.protocols.selectors import current_protocol
+from needlecare.screening.selectors import screening_status
+from needlecare.screening.services import clinic_today
+from needlecare.treatments.models import AdverseEvent, Cartridge, Treatment, TreatmentZone
+
+
+@dataclass(frozen=True)
+class ZoneEntry:
+    zone: str
+    depth_mm: Decimal
+    passes: int
+
+
+@dataclass
+class SessionInput:
+    performed_on: date
+    device: str
+    device_model: str
+    device_serial: str
+    cartridge_id: str
+    cartridge_lot: str
+    cartridge_expiry: date
+    numbing_agent: str
+    numbing_minutes: int
+    end_point: str
+    duration_minutes: int
+    immediate_reaction: str
+    zones: list[ZoneEntry]
+    plan: TreatmentPlan | None = None
+    product_applied: str = ""
+    notes: str = ""
+    interval_reason: str = ""
+
+
+@dataclass
+class Review:
+    """What the checks found: refusals stop the session; warnings are shown in the summary."""
+
+    refusals: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    screening: Any = None
+    consent: Any = None
+    previous: Treatment | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+
+class SessionRefused(ValidationError):
+    pass
+
+
+def previous_session(patient: Patient, before: date) -> Treatment | None:
+    return (
+        Treatment.objects.filter(clinic_id=patient.clinic_id, patient=patient, performed_on__lte=before)
+        .order_by("-performed_on", "-created_at")
+        .first()
+    )
+
+
+def review_session(*, patient: Patient, data: SessionInput) -> Review:
+    """Every reason a session may not be recorded, in words a practitioner can act on."""
+    review = Review()
+    today = clinic_today(patient.clinic)
+    if data.performed_on > today:
+        review.refusals["performed_on"] = "A session cannot be recorded for a day that has not come yet."
+
+    screening = screening_status(patient, data.performed_on)
+    review.screening = screening.decision
+    if not screening.valid:
+        review.refusals["screening"] = f"Screening does not allow a session: {screening.reason}"
+
+    consent = consent_status(patient)
+    review.consent = consent.signature
+    if not consent.valid:
+        review.refusals["consent"] = f"Consent: {consent.reason}"
+
+    if data.cartridge_expiry < data.performed_on:
+        review.refusals["cartridge_expiry"] = (
+            f"The cartridge expired on {data.cartridge_expiry:%d %b %Y}: use an in-date cartridge."
+        )
+    used = (
+        Cartridge.objects.filter(clinic_id=patient.clinic_id, cartridge_id=data.cartridge_id)
+        .exclude(patient=patient)
+        .first()
+    )
+    if used is not None:
+        review.refusals["cartridge_id"] = (
+            f"Cartridge {data.cartridge_id} was already used on another patient: cartridges are single-use."
+        )
+
+    _, protocol = current_protocol(patient.clinic)
+    zones = [z.zone for z in data.zones]
+    if not zones:
+        review.refusals["zones"] = "Record at least one treated zone."
+    unknown = sorted(set(zones) - set(protocol.zones))
+    if unknown:
+        review.refusals["zones"] = f"Unknown zones: {', '.join(unknown)}."
+    if len(set(zones)) != len(zones):
+        review.refusals["zones"] = "Each zone once: combine the passes in one row."
+
+    plan = data.plan
+    if plan is not None:
+        if plan.patient_id != patient.pk:
+            review.refusals["plan"] = "That plan belongs to another patient."
+        elif plan.status != PlanStatus.ACTIVE:
+            review.refusals["plan"] = f"The plan is {plan.get_status_display().lower()}; activate it first."
+        else:
+            planned = {z.zone: z for z in plan.zones.all()}
+            for entry in data.zones:
+                band = planned.get(entry.zone)
+                if band is None:
+                    review.warnings.append(f"{entry.zone} is not in the plan.")
+                elif not band.depth_min_mm <= entry.depth_mm <= band.depth_max_mm:
+                    review.warnings.append(
+                        f"{entry.zone}: {entry.depth_mm} mm is outside the planned "
+                        f"{band.depth_min_mm}–{band.depth_max_mm} mm."
+                    )
+    previous = previous_session(patient, data.performed_on)
+    review.previous = previous
+    if previous is not None and plan is not None:
+        earliest = previous.performed_on + timedelta(weeks=plan.interval_weeks_min)
+        if data.performed_on < earliest and not data.interval_reason.strip():
+            review.refusals["interval_reason"] = (
+                f"Only {(data.performed_on - previous.performed_on).days} days since the last session "
+                f"({previous.performed_on:%d %b %Y}); the plan's minimum is {plan.interval_weeks_min} weeks "
+                f"(from {earliest:%d %b %Y}). Give a written reason to go ahead sooner."
+            )
+    return review
+
+
+def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: Any = None) -> Treatment:
+    """Record a performed session, or raise SessionRefused naming each reason."""
+    review = review_session(patient=patient, data=data)
+    if not review.ok:
+        raise SessionRefused(review.refusals)
+    try:
+        with transaction.atomic():
+            cartridge, created = Cartridge.objects.get_or_create(
+                clinic_id=patient.clinic_id,
+                cartridge_id=data.cartridge_id,
+                defaults={"lot": data.cartridge_lot, "expiry": data.cartridge_expiry, "patient": patient},
+            )
+            if cartridge.patient_id != patient.pk:
+                raise SessionRefused(
+                    {"cartridge_id": f"Cartridge {data.cartridge_id} was used on another patient."}
+                )
+            if not created and (cartridge.lot, cartridge.expiry) != (
+                data.cartridge_lot,
+                data.cartridge_expiry,
+            ):
+                raise SessionRefused(
+                    {
+                        "cartridge_lot": f"Cartridge {data.cartridge_id} was recorded with lot "
+                        f"{cartridge.lot}, expiry {cartridge.expiry:%Y-%m-%d}; check the label."
+                    }
+                )
+            treatment = Treatment(
+                clinic_id=patient.clinic_id,
+                patient=patient,
+                plan=data.plan,
+                performed_on=data.performed_on,
+                practitioner=by,
+                screening=review.screening,
+                consent=review.consent,
+                device=data.device,
+                device_model=data.device_model,
+                device_serial=data.device_serial,
+                cartridge=cartridge,
+                numbing_agent=data.numbing_agent,
+                numbing_minutes=data.numbing_minutes,
+                end_point=data.end_point,
+                product_applied=data.product_applied,
+                duration_minutes=data.duration_minutes,
+                immediate_reaction=data.immediate_reaction,
+                notes=data.notes,
+                interval_reason=data.interval_reason.strip(),
+                created_by=by,
+            )
+            treatment.full_clean()
+            treatment.save()
+            for entry in data.zones:
+                zone = TreatmentZone(
+                    treatment=treatment, zone=entry.zone, depth_mm=entry.depth_mm, passes=entry.passes
+                )
+                zone.full_clean(exclude=["treatment"])
+                zone.save()
+            record_event(
+                clinic=patient.clinic,
+                user=by,
+                action="session.record",
+                obj=treatment,
+                patient_id=patient.pk,
+                request=request,
+                detail={"zones": len(data.zones), "lot": data.cartridge_lot},
+            )
+    except IntegrityError:
+        # Another session claimed this cartridge id a moment ago (the unique constraint decided).
+        raise SessionRefused(
+            {"cartridge_id": f"Cartridge {data.cartridge_id} was just used elsewhere."}
+        ) from None
+    return treatment
+
+
+def record_adverse_event(
+    *, treatment: Treatment, by: Any, data: dict[str, Any], request: Any = None
+) -> AdverseEvent:
+    event = AdverseEvent(treatment=treatment, recorded_by=by, **data)
+    event.full_clean()
+    errors = {}
+    if event.onset_on < treatment.performed_on:
+        errors["onset_on"] = "The onset cannot be before the session."
+    if event.onset_on > clinic_today(treatment.patient.clinic):
+        errors["onset_on"] = "The onset cannot be in the future."
+    if event.resolved_on and event.resolved_on < event.onset_on:
+        errors["resolved_on"] = "Resolution cannot come before onset."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        event.save()
+        record_event(
+            clinic=treatment.patient.clinic,
+            user=by,
+            action="adverse_event.record",
+            obj=event,
+            patient_id=treatment.patient_id,
+            request=request,
+            detail={"kind": event.kind, "grade": event.grade},
+        )
+    return event
+
+
+def resolve_adverse_event(
+    *, event: AdverseEvent, by: Any, resolved_on: date, request: Any = None
+) -> AdverseEvent:
+    if resolved_on < event.onset_on:
+        raise ValidationError({"resolved_on": "Resolution cannot come before onset."})
+    with transaction.atomic():
+        event.resolved_on = resolved_on
+        event.save(update_fields=["resolved_on"])
+        record_event(
+            clinic=event.treatment.patient.clinic,
+            user=by,
+            action="adverse_event.resolve",
+            obj=event,
+            patient_id=event.treatment.patient_id,
+            request=request,
+        )
+    return event

@@ -1,0 +1,192 @@
+"""Session pages: the form beside the chair (fill, check the summary, save), the record, the lot trace."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from needlecare.audit.services import record_event
+from needlecare.clinics.access import staff
+from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
+from needlecare.patients import selectors as patient_selectors
+from needlecare.patients.services import record_patient_read
+from needlecare.plans.models import PlanStatus, TreatmentPlan
+from needlecare.protocols.selectors import current_protocol
+from needlecare.screening.services import clinic_today
+from needlecare.treatments import selectors, services
+from needlecare.treatments.forms import (
+    AdverseEventForm,
+    LotForm,
+    ResolveForm,
+    SessionForm,
+    ZoneFormSet,
+    session_input,
+)
+
+
+def _active_plans(patient):  # type: ignore[no-untyped-def]
+    return list(
+        TreatmentPlan.objects.filter(clinic_id=patient.clinic_id, patient=patient, status=PlanStatus.ACTIVE)
+        .prefetch_related("zones")
+        .order_by("-created_at")
+    )
+
+
+def _prefill(patient, plans, today):  # type: ignore[no-untyped-def]
+    """Start from the previous session (same device, numbing, depths) and the active plan's zones."""
+    initial = {
+        "performed_on": today,
+        "numbing_minutes": 30,
+        "end_point": "erythema",
+        "immediate_reaction": "expected",
+        "numbing_agent": "lidocaine_4",
+    }
+    zones: list[dict[str, object]] = []
+    previous = services.previous_session(patient, today)
+    if previous is not None:
+        for field in (
+            "device",
+            "device_model",
+            "device_serial",
+            "numbing_agent",
+            "numbing_minutes",
+            "end_point",
+            "product_applied",
+            "duration_minutes",
+        ):
+            initial[field] = getattr(previous, field)
+        zones = [{"zone": z.zone, "depth_mm": z.depth_mm, "passes": z.passes} for z in previous.zones.all()]
+        if previous.plan_id:
+            initial["plan"] = str(previous.plan_id)
+    if plans:
+        plan = plans[0]
+        initial.setdefault("plan", str(plan.pk))
+        initial["device"] = plan.device
+        if not zones:
+            zones = [{"zone": z.zone, "depth_mm": z.depth_max_mm, "passes": 3} for z in plan.zones.all()]
+    return initial, zones
+
+
+@require_http_methods(["GET", "POST"])
+@staff(CLINICAL_ROLES)
+def session_create(request, patient_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
+    plans = _active_plans(patient)
+    zone_names = list(current_protocol(request.clinic)[1].zones)
+    today = clinic_today(request.clinic)
+    if request.method == "GET":
+        initial, zone_rows = _prefill(patient, plans, today)
+        form = SessionForm(initial=initial, plans=plans)
+        zones = ZoneFormSet(initial=zone_rows, prefix="zones", form_kwargs={"zones": zone_names})
+        record_patient_read(patient=patient, by=request.user, action="session.form", request=request)
+        return render(request, "treatments/form.html", {"patient": patient, "form": form, "zones": zones})
+
+    form = SessionForm(request.POST, plans=plans)
+    zones = ZoneFormSet(request.POST, prefix="zones", form_kwargs={"zones": zone_names})
+    context = {"patient": patient, "form": form, "zones": zones}
+    if not (form.is_valid() and zones.is_valid()):
+        return render(request, "treatments/form.html", context, status=422)
+    data = session_input(form, zones)
+    if "confirm" not in request.POST:
+        review = services.review_session(patient=patient, data=data)
+        context.update(review=review, data=data, carried=_carried(request.POST))
+        template = "treatments/summary.html" if review.ok else "treatments/form.html"
+        return render(request, template, context, status=200 if review.ok else 422)
+    try:
+        treatment = services.record_treatment(patient=patient, data=data, by=request.user, request=request)
+    except ValidationError as error:
+        context["review"] = services.Review(refusals={k: " ".join(v) for k, v in error.message_dict.items()})
+        return render(request, "treatments/form.html", context, status=422)
+    messages.success(request, f"Session of {treatment.performed_on:%d %b %Y} saved.")
+    return redirect("treatments:detail", patient_id=patient.pk, session_id=treatment.pk)
+
+
+def _carried(post) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The submitted fields, to carry through the summary unchanged."""
+    return [(key, value) for key, values in post.lists() if key != "csrfmiddlewaretoken" for value in values]
+
+
+@require_GET
+@staff(ALL_ROLES)
+def session_detail(request, patient_id, session_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id)
+    treatment = selectors.session_of(patient, session_id)
+    record_patient_read(patient=patient, by=request.user, action="session.view", request=request)
+    return render(
+        request,
+        "treatments/detail.html",
+        {
+            "patient": patient,
+            "session": treatment,
+            "event_form": AdverseEventForm(initial={"onset_on": clinic_today(request.clinic)}),
+        },
+    )
+
+
+@require_POST
+@staff(CLINICAL_ROLES)
+def adverse_event_create(request, patient_id, session_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id)
+    treatment = selectors.session_of(patient, session_id)
+    form = AdverseEventForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_adverse_event(
+                treatment=treatment, by=request.user, data=form.cleaned_data, request=request
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, "Adverse event recorded.")
+            return redirect("treatments:detail", patient_id=patient.pk, session_id=treatment.pk)
+    return render(
+        request,
+        "treatments/detail.html",
+        {"patient": patient, "session": treatment, "event_form": form},
+        status=422,
+    )
+
+
+@require_POST
+@staff(CLINICAL_ROLES)
+def adverse_event_resolve(request, patient_id, session_id, event_id):
+    patient = patient_selectors.patient_for(request.clinic, patient_id)
+    treatment = selectors.session_of(patient, session_id)
+    event = selectors.adverse_event_of(treatment, event_id)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resolve_adverse_event(
+                event=event, by=request.user, resolved_on=form.cleaned_data["resolved_on"], request=request
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Marked as resolved.")
+    else:
+        messages.error(request, "Give the date it resolved.")
+    return redirect("treatments:detail", patient_id=patient.pk, session_id=treatment.pk)
+
+
+@require_GET
+@staff(CLINICAL_ROLES)
+def lot_trace(request):
+    form = LotForm(request.GET or None)
+    lot = form.cleaned_data["lot"].strip() if form.is_valid() else ""
+    sessions = list(selectors.sessions_with_lot(request.clinic, lot)[:1000]) if lot else []
+    if lot:
+        record_event(
+            clinic=request.clinic,
+            user=request.user,
+            action="lot.trace",
+            request=request,
+            detail={"sessions": len(sessions)},
+        )
+    patients = {s.patient_id for s in sessions}
+    return render(
+        request,
+        "treatments/lot_trace.html",
+        {"form": form, "lot": lot, "sessions": sessions, "patient_count": len(patients)},
+        status=400 if form.errors else 200,
+    )
