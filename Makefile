@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-only lint pg-test clean chromium
+.PHONY: demo test test-only lint pg-test clean chromium system-libs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,18 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.runtime
 
-demo: $(VENV)/.runtime
+# WeasyPrint (printable sheets) needs Debian's pango and harfbuzz-subset.
+system-libs:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0.so.0 || ! ldconfig -p | grep -q libharfbuzz-subset.so.0; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's pango and harfbuzz for PDF sheets..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "PDF sheets need Debian's pango: run 'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0'."; exit 1; \
+	  fi; \
+	fi
+
+demo: $(VENV)/.runtime system-libs
 	@mkdir -p var
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo
@@ -40,7 +51,7 @@ lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(VENV)/.test chromium lint test-only
+test: $(VENV)/.test chromium system-libs lint test-only
 
 test-only: $(VENV)/.test
 	@mkdir -p artifacts
