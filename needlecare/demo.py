@@ -18,7 +18,7 @@ from needlecare.patients.models import Patient
 from needlecare.patients.services import create_patient, submit_intake
 
 DEMO_PASSWORD = "needlecare-demo-2026"
-TODAY = date(2026, 11, 25)
+TODAY = date.today()  # the demo is always current: screenings recent, sessions in the past weeks
 
 CLINICS = [
     {
@@ -222,7 +222,23 @@ def _seed_clinic(spec: dict, count: int) -> Clinic:  # type: ignore[type-arg]
             answers["allergies"] = [*answers["allergies"], "chlorhexidine"]  # type: ignore[list-item]
             submit_intake(patient=patient, answers=IntakeAnswers.model_validate(answers), by=owner)
     _seed_screenings(clinic)
+    _seed_parts(clinic)
     return clinic
+
+
+def _seed_parts(clinic: Clinic) -> None:
+    """Each app that has demo data of its own keeps it beside it: `needlecare/<app>/demo.py` with
+    `seed_clinic(clinic, today)`, called in the order of INSTALLED_APPS (plans before sessions, and so
+    on). Each must be idempotent: `make demo` runs the seed every time."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo"
+        if config.name.startswith("needlecare.") and config.name != "needlecare" and find_spec(name):
+            import_module(name).seed_clinic(clinic, TODAY)
 
 
 def _seed_screenings(clinic: Clinic) -> None:

@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "needlecare.plans",
     "needlecare.consent",
     "needlecare.treatments",
+    "needlecare.scheduling",
+    "needlecare.aftercare",
+    "needlecare.outcomes",
+    "needlecare.interop",
+    "needlecare.portal",
 ]
 
 MIDDLEWARE = [

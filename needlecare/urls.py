@@ -29,6 +29,11 @@ urlpatterns = [
     path("", include("needlecare.plans.urls")),
     path("", include("needlecare.consent.urls")),
     path("", include("needlecare.treatments.urls")),
+    path("", include("needlecare.scheduling.urls")),
+    path("", include("needlecare.aftercare.urls")),
+    path("", include("needlecare.outcomes.urls")),
+    path("", include("needlecare.interop.urls")),
+    path("portal/", include("needlecare.portal.urls")),
     path("audit/", include("needlecare.audit.urls")),
     path("api/v1/", api.urls),
 ]

@@ -34,6 +34,12 @@ VALID_BODIES = {
         "immediate_reaction": "expected",
         "zones": [{"zone": "cheeks", "depth_mm": "1.0", "passes": 2}],
     },
+    ("post", "/api/v1/patients/{patient_id}/consents"): {
+        "version": 1,
+        "signed_name": "Sweep Patient",
+        "photo_use": False,
+        "signature": "M10 10L20 20",
+    },
     ("post", "/api/v1/patients/{patient_id}/sessions/{session_id}/adverse-events"): {
         "kind": "bruising",
         "grade": 1,
@@ -42,8 +48,40 @@ VALID_BODIES = {
 }
 
 
+# Apps added later keep their part of the sweep beside them: `needlecare/<app>/tests/sweep.py` may define
+# `ids(world) -> dict` (URL parameter name -> id of an object in the world's clinic) and `BODIES` (valid
+# request bodies by (method, path)), and this sweep picks them up.
+def app_sweeps() -> list[object]:
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    found = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.tests.sweep"
+        if config.name.startswith("needlecare.") and find_spec(f"{config.name}.tests") and find_spec(name):
+            found.append(import_module(name))
+    return found
+
+
+def bodies() -> dict[tuple[str, str], object]:
+    merged = dict(VALID_BODIES)
+    for sweep in app_sweeps():
+        merged.update(getattr(sweep, "BODIES", {}))
+    return merged
+
+
 def ids_of(world) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """The id of one object of each kind in the world's clinic, by URL parameter name."""
+    ids = _core_ids(world)
+    for sweep in app_sweeps():
+        if hasattr(sweep, "ids"):
+            ids.update(sweep.ids(world))
+    return ids
+
+
+def _core_ids(world) -> dict[str, object]:  # type: ignore[no-untyped-def]
     from needlecare.protocols.services import adopt_protocol, default_text
     from needlecare.screening.services import screen_patient
 
@@ -53,7 +91,11 @@ def ids_of(world) -> dict[str, object]:  # type: ignore[no-untyped-def]
         clinic=world.clinic, text=default_text() + f"\n# adopted by {world.clinic.slug}\n", by=world.owner
     )
     session = _a_session(world)
+    from needlecare.consent.models import ConsentSignature, ConsentTemplate
+
     return {
+        "signature_id": ConsentSignature.objects.filter(patient=world.patient).latest("signed_at").pk,
+        "template_id": ConsentTemplate.objects.filter(clinic=world.clinic).latest("version").pk,
         "session_id": session.pk,
         "event_id": session.adverse_events.get().pk,
         "patient_id": world.patient.pk,
@@ -134,9 +176,10 @@ def test_every_api_operation_with_an_object_id_answers_404_to_another_clinic(
         for name, value in ids.items():
             url = url.replace("{" + name + "}", str(value))
         assert "{" not in url, f"{path}: add an object for its parameters to ids_of() in {__file__}"
-        body = VALID_BODIES.get((method, path))
+        valid_bodies = bodies()
+        body = valid_bodies.get((method, path))
         if "requestBody" in operation:
-            assert (method, path) in VALID_BODIES, f"add a valid body for {method.upper()} {path}"
+            assert (method, path) in valid_bodies, f"add a valid body for {method.upper()} {path}"
         response = getattr(client, method)(
             url, data=body, content_type="application/json", HTTP_AUTHORIZATION=header
         )

@@ -57,7 +57,9 @@ def sign_consent(request, patient_id: UUID, payload: SignIn):  # type: ignore[no
     except services.TemplateChanged as error:
         raise HttpError(409, " ".join(error.messages)) from None
     except DjangoValidationError as error:
-        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from None
+        raise HttpError(
+            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        ) from None
     return Status(201, selectors.signature_of(patient, signature.pk))
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from needlecare.consent import services
-from needlecare.consent.signature import MAX_POINTS, MAX_SIGNATURE_CHARS, SignatureError, sanitise_signature
+from needlecare.consent.signature import SignatureError, sanitise_signature
 
 PHOTO_CHOICES = [("yes", "Yes, I agree"), ("no", "No, I do not agree")]
 
@@ -25,14 +25,14 @@ class SignConsentForm(forms.Form):
         max_length=services.MAX_SIGNED_NAME,
         label="Your full name",
         error_messages={"required": "Type your full name."},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "words", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "words", "spellcheck": "false"}
+        ),
     )
     signature = forms.CharField(
         required=False,  # an empty signature gets the pad's own message below
         strip=False,
-        widget=forms.HiddenInput(
-            attrs={"data-signature-field": "", "data-max-points": MAX_POINTS, "data-max-chars": MAX_SIGNATURE_CHARS}
-        ),
+        widget=forms.HiddenInput,  # filled by the pad (consent-pages.js); the page renders it by hand
     )
 
     def clean_signed_name(self) -> str:
@@ -48,7 +48,7 @@ class SignConsentForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
 
     @property
-    def photo_use(self) -> bool:
+    def agrees_to_photos(self) -> bool:
         return self.cleaned_data["photo_use"] == "yes"
 
 

@@ -56,7 +56,8 @@ SignaturePath = Annotated[
         description=(
             f"The drawn signature as SVG path data in a {VIEWBOX_WIDTH} x {VIEWBOX_HEIGHT} box: each stroke "
             "`M x y` then `L x y` per further point, numbers of up to 4 digits with up to 2 decimals, at "
-            f"least one `L`, at most {MAX_POINTS} points. Coordinates beyond the box are pulled onto its edge."
+            f"least one `L`, at most {MAX_POINTS} points. "
+            "Coordinates beyond the box are pulled onto its edge."
         ),
     ),
     _documented(pattern=SIGNATURE_PATTERN),
@@ -64,7 +65,9 @@ SignaturePath = Annotated[
 ]
 Version = Annotated[
     StrictInt,
-    Field(ge=1, le=2_147_483_647, description="The version of the form the patient read (see the current form)."),
+    Field(
+        ge=1, le=2_147_483_647, description="The version of the form the patient read (see the current form)."
+    ),
     BeforeValidator(_whole_number),
 ]
 

@@ -84,7 +84,9 @@ def revise_template(
     elif len(body) > MAX_BODY:
         errors["body"] = f"Keep the text within {MAX_BODY:,} characters."
     if not photo_use_text:
-        errors["photo_use_text"] = "Write the separate question about photo use (the patient answers yes or no)."
+        errors["photo_use_text"] = (
+            "Write the separate question about photo use (the patient answers yes or no)."
+        )
     elif len(photo_use_text) > MAX_PHOTO_USE_TEXT:
         errors["photo_use_text"] = f"Keep the photo-use question within {MAX_PHOTO_USE_TEXT:,} characters."
     if len(note) > MAX_NOTE:

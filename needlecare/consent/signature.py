@@ -50,7 +50,8 @@ def sanitise_signature(path: object) -> str:
     if len(commands) > MAX_POINTS:
         raise SignatureError(TOO_LONG)
     return "".join(
-        f"{command}{_coordinate(x, VIEWBOX_WIDTH)} {_coordinate(y, VIEWBOX_HEIGHT)}" for command, x, y in commands
+        f"{command}{_coordinate(x, VIEWBOX_WIDTH)} {_coordinate(y, VIEWBOX_HEIGHT)}"
+        for command, x, y in commands
     )
 
 

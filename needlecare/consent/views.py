@@ -9,6 +9,7 @@ from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, OWNER_ONLY
 from needlecare.consent import selectors, services
 from needlecare.consent.forms import SignConsentForm, TemplateForm
+from needlecare.consent.signature import MAX_POINTS
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 
@@ -28,7 +29,7 @@ def consent_sign(request, patient_id):
                     patient=patient,
                     version=form.cleaned_data["template_version"],
                     signed_name=form.cleaned_data["signed_name"],
-                    photo_use=form.photo_use,
+                    photo_use=form.agrees_to_photos,
                     signature=form.cleaned_data["signature"],
                     by=request.user,
                     request=request,
@@ -38,7 +39,10 @@ def consent_sign(request, patient_id):
                 template = selectors.current_template(request.clinic) or template
                 problem, status = " ".join(error.messages), 409
                 form = SignConsentForm(
-                    initial={"template_version": template.version, "signed_name": form.cleaned_data["signed_name"]}
+                    initial={
+                        "template_version": template.version,
+                        "signed_name": form.cleaned_data["signed_name"],
+                    }
                 )
             except ValidationError as error:
                 for field, problems in error.message_dict.items():
@@ -51,7 +55,13 @@ def consent_sign(request, patient_id):
     return render(
         request,
         "consent/sign.html",
-        {"patient": patient, "template": template, "form": form, "problem": problem},
+        {
+            "patient": patient,
+            "template": template,
+            "form": form,
+            "problem": problem,
+            "max_points": MAX_POINTS,
+        },
         status=status,
     )
 
@@ -73,7 +83,9 @@ def consent_detail(request, patient_id, signature_id):
             "patient": patient,
             "signature": signature,
             "status": status,
-            "is_current": status.valid and status.signature is not None and status.signature.pk == signature.pk,
+            "is_current": status.valid
+            and status.signature is not None
+            and status.signature.pk == signature.pk,
         },
     )
 

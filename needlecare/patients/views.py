@@ -18,8 +18,8 @@ from needlecare.patients import selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
 from needlecare.screening.selectors import screening_status, screenings_of
-from needlecare.treatments.selectors import sessions_of
 from needlecare.screening.services import clinic_today
+from needlecare.treatments.selectors import sessions_of
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman
 

@@ -1,0 +1,5 @@
+"""The aftercare part of the API."""
+
+from ninja import Router
+
+router = Router(tags=["aftercare"])

@@ -1,0 +1,5 @@
+"""The interop part of the API."""
+
+from ninja import Router
+
+router = Router(tags=["interop"])

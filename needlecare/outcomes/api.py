@@ -1,0 +1,5 @@
+"""The outcomes part of the API."""
+
+from ninja import Router
+
+router = Router(tags=["outcomes"])

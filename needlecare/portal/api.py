@@ -1,0 +1,5 @@
+"""The portal part of the API."""
+
+from ninja import Router
+
+router = Router(tags=["portal"])

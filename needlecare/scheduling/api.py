@@ -1,0 +1,5 @@
+"""The scheduling part of the API."""
+
+from ninja import Router
+
+router = Router(tags=["scheduling"])
