@@ -53,7 +53,8 @@ def consent_status(patient: Patient) -> ConsentStatus:
     """
     template = current_template(patient.clinic)
     if template is None:
-        return ConsentStatus(False, "The clinic has no consent form yet.", None)
+        # A clinic's form is made on first use (services.ensure_default_template), so nobody signed yet.
+        return ConsentStatus(False, "No signed consent.", None)
     signature = signatures_of(patient).first()
     if signature is None:
         return ConsentStatus(False, "No signed consent.", None)

@@ -23,7 +23,10 @@ def consent_sign(request, patient_id):
     problem, status = "", 200
     if request.method == "POST":
         status = 422
-        if form.is_valid():
+        if not form.is_valid() and "template_version" in form.errors:
+            # A hidden field the page fills in: the page itself is stale or was tampered with.
+            problem = "This page could not be read: reload it, read the text and sign again."
+        elif form.is_valid():
             try:
                 signature = services.sign_consent(
                     patient=patient,

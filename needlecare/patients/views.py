@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES
+from needlecare.consent.selectors import consent_status
 from needlecare.patients import selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
@@ -78,6 +79,7 @@ def patient_detail(request, patient_id):
             "screening": screening_status(patient, clinic_today(request.clinic)),
             "screenings": list(screenings_of(patient)[:10]),
             "sessions": list(sessions_of(patient)[:20]),
+            "consent": consent_status(patient),
         },
     )
 

@@ -22,6 +22,7 @@ from needlecare.treatments.forms import (
     ZoneFormSet,
     session_input,
 )
+from needlecare.treatments.models import EndPoint, NumbingAgent, Reaction
 
 
 def _active_plans(patient):  # type: ignore[no-untyped-def]
@@ -89,7 +90,7 @@ def session_create(request, patient_id):
     data = session_input(form, zones)
     if "confirm" not in request.POST:
         review = services.review_session(patient=patient, data=data)
-        context.update(review=review, data=data, carried=_carried(request.POST))
+        context.update(review=review, data=data, carried=_carried(request.POST), labels=_labels(data))
         template = "treatments/summary.html" if review.ok else "treatments/form.html"
         return render(request, template, context, status=200 if review.ok else 422)
     try:
@@ -190,3 +191,13 @@ def lot_trace(request):
         {"form": form, "lot": lot, "sessions": sessions, "patient_count": len(patients)},
         status=400 if form.errors else 200,
     )
+
+
+def _labels(data):  # type: ignore[no-untyped-def]
+    """The words staff read on the summary for the coded choices they picked."""
+    return {
+        "numbing": NumbingAgent(data.numbing_agent).label,
+        "end_point": EndPoint(data.end_point).label,
+        "reaction": Reaction(data.immediate_reaction).label,
+        "device": "Pen" if data.device == "pen" else "Roller",
+    }

@@ -4,63 +4,16 @@ Every page must load without a console error and without a Content-Security-Poli
 allows no inline script and no inline style). A screenshot of each step goes to artifacts/.
 """
 
-import contextlib
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from needlecare.clinics.models import Role
 from needlecare.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory, make_patient
+from tests.browser.support import ARTIFACTS, chromium, watched_page
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 EMAIL = "olivia.marsh@journey.clinic"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@contextlib.contextmanager
-def chromium() -> Iterator[Browser]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"{CHROMIUM} is missing, so the browser tests cannot run. Run `make test` as root (it installs "
-            "Debian's chromium) or `apt-get install chromium`.",
-            pytrace=False,
-        )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def watched_page(browser: Browser, problems: list[str]) -> Page:
-    """A desktop-sized page that records console errors, page errors, CSP violations and failed loads."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    page.set_default_timeout(10_000)
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text} ({page.url})"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e} ({page.url})"))
-    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
-    # Chromium also logs CSP violations to the console; the event catches the ones it does not.
-    page.expose_function("reportCspViolation", lambda v: problems.append(f"CSP violation: {v}"))
-    page.add_init_script(
-        "document.addEventListener('securitypolicyviolation', e => window.reportCspViolation("
-        "e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')"
-        " + ' at ' + e.sourceFile + ':' + e.lineNumber));"
-    )
-    return page
 
 
 def shot(page: Page, name: str) -> None:
