@@ -229,16 +229,24 @@ def _seed_clinic(spec: dict, count: int) -> Clinic:  # type: ignore[type-arg]
 def _seed_parts(clinic: Clinic) -> None:
     """Each app that has demo data of its own keeps it beside it: `needlecare/<app>/demo.py` with
     `seed_clinic(clinic, today)`, called in the order of INSTALLED_APPS (plans before sessions, and so
-    on). Each must be idempotent: `make demo` runs the seed every time."""
+    on), and optionally `finish_clinic(clinic, today)`, called once every part has seeded. Each must be
+    idempotent: `make demo` runs the seed every time."""
     from importlib import import_module
     from importlib.util import find_spec
 
     from django.apps import apps
 
-    for config in apps.get_app_configs():
-        name = f"{config.name}.demo"
-        if config.name.startswith("needlecare.") and config.name != "needlecare" and find_spec(name):
-            import_module(name).seed_clinic(clinic, TODAY)
+    parts = [
+        import_module(f"{config.name}.demo")
+        for config in apps.get_app_configs()
+        if config.name.startswith("needlecare.") and find_spec(f"{config.name}.demo")
+    ]
+    for part in parts:
+        part.seed_clinic(clinic, TODAY)
+    # Then what must come after everything else (a consent form revised after past sessions, say).
+    for part in parts:
+        if hasattr(part, "finish_clinic"):
+            part.finish_clinic(clinic, TODAY)
 
 
 def _seed_screenings(clinic: Clinic) -> None:
