@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "needlecare.outcomes",
     "needlecare.interop",
     "needlecare.portal",
+    # After Needlecare's apps: aftercare's `db_worker` (the same worker, which also makes sure the
+    # reminder sender is scheduled) takes precedence over django_tasks_db's.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +213,21 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Needlecare <no-reply@localhost>")
 
+# --- Background work and reminders ---------------------------------------------------------------
+# `manage.py db_worker` runs queued tasks. Reminders are rows of our own (aftercare.Reminder), claimed
+# under a row lock; the task framework only wakes the sender.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "needlecare.aftercare.sms.ConsoleBackend")
+REMINDER_TICK_SECONDS = float(os.environ.get("REMINDER_TICK_SECONDS", "30"))
+REMINDER_LEASE_SECONDS = float(os.environ.get("REMINDER_LEASE_SECONDS", "300"))
+REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "20"))
+PORTAL_LINK_HOURS = int(os.environ.get("PORTAL_LINK_HOURS", "72"))
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The right-hand side of reminders' Message-IDs: the sender's domain unless set.
+REMINDER_MESSAGE_DOMAIN = os.environ.get("REMINDER_MESSAGE_DOMAIN") or (
+    DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("<> ") or "localhost"
+)
+
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"  # stored in UTC; each clinic shows its own time zone
@@ -234,6 +253,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 # Private files (photos, exports) live outside any static or public root.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+# Uploaded photos: refused above this size, and above this many pixels before they are decoded.
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(20 * 1024 * 1024)))
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(50_000_000)))
 
 # --- Needlecare -----------------------------------------------------------------------------------
 PATIENTS_PER_PAGE = 25

@@ -19,6 +19,16 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = get_wsgi_application()
 
 
+def _multipart(ctx) -> bool:  # type: ignore[no-untyped-def]
+    body = ctx.operation.definition.raw.get("requestBody") or {}
+    return "multipart/form-data" in (body.get("content") or {})
+
+
+# Schemathesis' WSGI transport sends malformed multipart bodies here (the parts carry a boundary other
+# than the header's), so file uploads are fuzzed by their own tests instead (outcomes/tests/test_photos.py).
+schema = schema.exclude(func=_multipart)
+
+
 # A rule JSON Schema cannot say, written in the field's description instead: a birth date lies between
 # 1900 and today. Dates are drawn within it, so a refusal of schema-valid data still means the document
 # is wrong. (Intake dates take any date, so drawing them from the same range loses nothing.)

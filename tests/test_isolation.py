@@ -150,6 +150,19 @@ def test_every_page_with_an_object_id_answers_404_to_another_clinic(client, worl
         unknown = [p for p in route.params if p not in ids]
         assert not unknown, f"{route.route}: add an object for {unknown} to ids_of() in {__file__}"
         url = route.fill(ids)
+        if route.callback.access_policy == "patient":
+            # The portal: clinic B's patient, signed in, asks for clinic A's patient's objects.
+            from needlecare.portal.services import start_portal_session
+
+            client.logout()
+            session = client.session
+            start_portal_session(session, world_b.patient)
+            session.save()
+            client.cookies["sessionid"] = session.session_key
+            answers = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+            assert all(s in {404, 405} for s in answers.values()), f"{url} as a patient: {answers}"
+            checked += 1
+            continue
         for user in (world_b.owner, world_b.practitioner, world_b.front_desk):
             client.force_login(user)
             answers = {method: getattr(client, method)(url).status_code for method in ("get", "post")}

@@ -19,12 +19,20 @@ def test_page_policies_are_known_kinds():
             kind, roles = policy
             assert kind == "staff" and roles in (ALL_ROLES, CLINICAL_ROLES, OWNER_ONLY) or roles <= ALL_ROLES
         else:
-            assert policy in {"public", "signed_in"}, route.route
+            assert policy in {"public", "signed_in", "patient"}, route.route
 
 
 def test_public_pages_are_only_the_expected_ones():
     public = sorted(r.route for r in page_routes() if r.callback.access_policy == "public")
-    assert public == ["", "accounts/login/", "accounts/logout/", "healthz"]
+    assert public == [
+        "",
+        "accounts/login/",
+        "accounts/logout/",
+        "calendar/feed/<str:feed_token>.ics",  # the secret address is the credential (calendar apps)
+        "healthz",
+        "portal/link/",
+        "portal/sign-in/",
+    ]
 
 
 def test_every_api_operation_requires_a_token(client, db):
@@ -34,6 +42,11 @@ def test_every_api_operation_requires_a_token(client, db):
         if not operation.get("security") and (method, path) not in PUBLIC_API
     ]
     assert unsecured == []
+
+
+def test_patient_pages_are_only_under_the_portal():
+    patient = [r.route for r in page_routes() if r.callback.access_policy == "patient"]
+    assert patient and all(route.startswith("portal/") for route in patient)
 
 
 def test_api_operations_answer_401_without_a_token(client, db, world_a):

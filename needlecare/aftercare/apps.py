@@ -5,3 +5,15 @@ class AftercareConfig(AppConfig):
     name = "needlecare.aftercare"
     label = "aftercare"
     verbose_name = "Aftercare"
+
+    def ready(self) -> None:
+        from django.apps import apps
+        from django.db.models.signals import post_save
+
+        from needlecare.aftercare.services import on_appointment_saved
+
+        try:
+            appointment = apps.get_model("scheduling", "Appointment")
+        except LookupError:  # scheduling not installed: no appointment reminders
+            return
+        post_save.connect(on_appointment_saved, sender=appointment, dispatch_uid="aftercare_appointment")

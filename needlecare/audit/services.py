@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from needlecare.audit.models import AuditEvent
@@ -30,6 +30,30 @@ def record_event(
 ) -> AuditEvent:
     """Append one event to the clinic's chain. Never put names or search text in `detail`: erasure
     must leave nothing identifying here."""
+    for attempt in range(APPEND_ATTEMPTS):
+        try:
+            return _append(clinic, user, action, obj, patient_id, request, detail)
+        except IntegrityError:
+            # Another append took this sequence number. PostgreSQL's row lock and SQLite's immediate
+            # transaction rule that out for a file database, but not for every SQLite set-up (an
+            # in-memory shared cache, as the test server uses): read the new end of the chain and retry.
+            if attempt == APPEND_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+APPEND_ATTEMPTS = 5
+
+
+def _append(
+    clinic: Clinic,
+    user: Any,
+    action: str,
+    obj: Any,
+    patient_id: UUID | None,
+    request: Any,
+    detail: dict[str, Any] | None,
+) -> AuditEvent:
     with transaction.atomic():
         # Serialise appends per clinic so the chain never forks (a no-op on SQLite, where the
         # immediate transaction already serialises writers).

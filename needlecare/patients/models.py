@@ -45,6 +45,8 @@ class Patient(models.Model):
     address = models.TextField(max_length=500, blank=True)
     notes = models.TextField(max_length=4000, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Set by interop.services.erase_patient: the row stays, anonymised, for the safety record.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

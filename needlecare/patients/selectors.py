@@ -26,7 +26,9 @@ def _as_date(text: str) -> date | None:
 def patients_for(clinic: Clinic, *, query: str = "", archived: bool = False) -> QuerySet[Patient]:
     """Search by name, date of birth, phone or e-mail; every word must match somewhere."""
     latest = Intake.objects.filter(patient=OuterRef("pk")).order_by("-version")
-    patients = Patient.objects.filter(clinic=clinic, archived_at__isnull=not archived).annotate(
+    patients = Patient.objects.filter(
+        clinic=clinic, archived_at__isnull=not archived, erased_at__isnull=True
+    ).annotate(
         fitzpatrick=Subquery(
             latest.annotate(value=Cast(KT("answers__fitzpatrick"), IntegerField())).values("value")[:1]
         ),
@@ -58,8 +60,9 @@ def patients_for(clinic: Clinic, *, query: str = "", archived: bool = False) -> 
 
 
 def patient_for(clinic: Clinic, patient_id: object, *, include_archived: bool = True) -> Patient:
-    """The clinic's patient, or 404: another clinic's id is indistinguishable from no id."""
-    patients = Patient.objects.filter(clinic=clinic)
+    """The clinic's patient, or 404: another clinic's id, or an erased patient's, is indistinguishable
+    from no id."""
+    patients = Patient.objects.filter(clinic=clinic, erased_at__isnull=True)
     if not include_archived:
         patients = patients.filter(archived_at__isnull=True)
     return get_object_or_404(patients, pk=patient_id)

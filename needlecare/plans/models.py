@@ -172,3 +172,22 @@ class PlanZone(models.Model):
 
 def is_outside_band(low: Decimal, high: Decimal, band_low: Decimal, band_high: Decimal) -> bool:
     return Decimal(low) < Decimal(band_low) or Decimal(high) > Decimal(band_high)
+
+
+class PlanStatusChange(models.Model):
+    """One step in a plan's life (created as a draft, activated, completed, stopped), with who and why."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, choices=PlanStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=PlanStatus.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} -> {self.to_status}"

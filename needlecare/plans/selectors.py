@@ -11,7 +11,7 @@ from needlecare.clinics.models import Clinic
 from needlecare.patients.models import Patient
 from needlecare.patients.selectors import latest_intake
 from needlecare.plans import dosing
-from needlecare.plans.models import PlanStatus, PlanZone, TreatmentPlan
+from needlecare.plans.models import PlanStatus, PlanStatusChange, PlanZone, TreatmentPlan
 from needlecare.protocols.loader import Protocol
 from needlecare.protocols.models import ProtocolVersion
 from needlecare.protocols.selectors import current_protocol
@@ -22,7 +22,10 @@ def plans_of(patient: Patient) -> QuerySet[TreatmentPlan]:
     return (
         TreatmentPlan.objects.filter(clinic_id=patient.clinic_id, patient=patient)
         .select_related("protocol", "created_by", "status_changed_by", "activation_screening")
-        .prefetch_related(Prefetch("zones", queryset=PlanZone.objects.order_by("id")))
+        .prefetch_related(
+            Prefetch("zones", queryset=PlanZone.objects.order_by("id")),
+            Prefetch("status_changes", queryset=PlanStatusChange.objects.select_related("by")),
+        )
         .order_by("-created_at", "-id")
     )
 

@@ -19,7 +19,13 @@ from django.utils import timezone
 from needlecare.audit.services import record_event
 from needlecare.patients.models import Patient
 from needlecare.plans import dosing, selectors
-from needlecare.plans.models import PlanStatus, PlanZone, TreatmentPlan, is_outside_band
+from needlecare.plans.models import (
+    PlanStatus,
+    PlanStatusChange,
+    PlanZone,
+    TreatmentPlan,
+    is_outside_band,
+)
 from needlecare.protocols.loader import Protocol
 from needlecare.screening.selectors import screening_status
 from needlecare.screening.services import clinic_today
@@ -87,7 +93,9 @@ def create_plan(
     of field -> messages) for anything else the protocol or the plan's rules refuse. Writes nothing then.
     """
     if patient.is_archived:
-        raise ValidationError("This patient is archived: restore the patient before planning treatment.")
+        raise ValidationError(
+            "This patient is archived: restore the patient before planning treatment.", code="archived"
+        )
     today = clinic_today(patient.clinic)
     start = start or today
     if start > today + timedelta(days=MAX_DAYS_AHEAD):
@@ -104,7 +112,7 @@ def create_plan(
     except dosing.UnknownChoice:
         raise
     except dosing.DosingError as error:
-        raise ValidationError({"device": [str(error)]}) from None
+        raise ValidationError({_dosing_field(str(error)): [str(error)]}) from None
     plan = TreatmentPlan(
         clinic=patient.clinic,
         patient=patient,
@@ -138,6 +146,7 @@ def create_plan(
         for row in rows:
             row.plan = plan
             row.save()
+        _history(plan, by, "", "")
         record_event(
             clinic=plan.clinic,
             user=by,
@@ -162,7 +171,8 @@ def update_plan(*, plan: TreatmentPlan, by: Any, changes: PlanChanges, request: 
         if not plan.is_open:
             raise ValidationError(
                 f"A {plan.get_status_display().lower()} plan is closed and cannot be changed; "
-                "start a new plan instead."
+                "start a new plan instead.",
+                code="closed",
             )
         rows = list(plan.zones.order_by("id"))
         before = _snapshot(plan, rows)
@@ -340,10 +350,14 @@ def activate_plan(
         _check_transition(plan, PlanStatus.ACTIVE)
         patient = plan.patient
         if patient.is_archived:
-            raise ValidationError("This patient is archived: restore the patient before starting a plan.")
+            raise ValidationError(
+                "This patient is archived: restore the patient before starting a plan.", code="archived"
+            )
         status = screening_status(patient, on or clinic_today(plan.clinic))
         if not status.valid:
-            raise ValidationError(f"A plan becomes active only with a valid screening: {status.reason}")
+            raise ValidationError(
+                f"A plan becomes active only with a valid screening: {status.reason}", code="screening"
+            )
         zones = set(plan.zone_ids)
         for other in selectors.active_plans_of(patient).exclude(pk=plan.pk):
             shared = sorted(zones & set(other.zone_ids))
@@ -352,13 +366,15 @@ def activate_plan(
                     f"Another active plan ({', '.join(other.indication_labels)}, from "
                     f"{other.start:%d %b %Y}) already covers "
                     f"{', '.join(plan.zone_label(z) for z in shared)}: "
-                    "complete or stop it first, so that no area is on two schedules."
+                    "complete or stop it first, so that no area is on two schedules.",
+                    code="overlap",
                 )
         plan.status = PlanStatus.ACTIVE
         plan.activated_at = timezone.now()
         plan.activation_screening = status.decision
         plan.status_changed_by = by if getattr(by, "pk", None) else None
         plan.save()
+        _history(plan, by, PlanStatus.DRAFT, "")
         _record_status(plan, by, PlanStatus.DRAFT, request)
     return plan
 
@@ -400,6 +416,7 @@ def _close(plan: TreatmentPlan, by: Any, status: str, reason: str, request: Any)
         plan.ended_at = timezone.now()
         plan.status_changed_by = by if getattr(by, "pk", None) else None
         plan.save()
+        _history(plan, by, before, reason)
         _record_status(plan, by, before, request)
     return plan
 
@@ -426,6 +443,25 @@ def _check_transition(plan: TreatmentPlan, status: str) -> None:
             }[PlanStatus(plan.status)],
             code="transition",
         )
+
+
+def _history(plan: TreatmentPlan, by: Any, before: str, reason: str) -> None:
+    PlanStatusChange.objects.create(
+        plan=plan,
+        from_status=before,
+        to_status=plan.status,
+        reason=reason,
+        at=timezone.now(),
+        by=by if getattr(by, "pk", None) else None,
+    )
+
+
+def _dosing_field(message: str) -> str:
+    """Which input a dosing refusal is about, so that the page shows it beside that field."""
+    for name in ("indications", "zones", "fitzpatrick", "start"):
+        if name in message:
+            return name
+    return "device"
 
 
 def _record_status(plan: TreatmentPlan, by: Any, before: str, request: Any) -> None:

@@ -1,12 +1,12 @@
 """API shapes for sessions, adverse events and the lot trace."""
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from needlecare.patients.intake import _iso_date_only
 from needlecare.patients.schemas import _line, _text
@@ -21,7 +21,11 @@ KindValue = Literal[tuple(AdverseEventKind.values)]  # type: ignore[valid-type]
 
 class ZoneIn(Schema):
     zone: Annotated[str, Field(max_length=30, pattern=r"^[a-z_]+$")]
-    depth_mm: Annotated[Decimal, Field(ge=Decimal("0.1"), le=Decimal("3.0"), max_digits=3, decimal_places=2)]
+    depth_mm: Annotated[
+        Decimal,
+        Field(ge=Decimal("0.1"), le=Decimal("3.0"), description="Needle depth in mm, kept to 0.01 mm."),
+        AfterValidator(lambda depth: depth.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+    ]
     passes: Annotated[int, Field(ge=1, le=8)]
 
 

@@ -209,6 +209,10 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
                 request=request,
                 detail={"zones": len(data.zones), "lot": data.cartridge_lot},
             )
+            # The session's aftercare timeline and reminders, in the same transaction.
+            from needlecare.aftercare.services import create_aftercare
+
+            create_aftercare(treatment=treatment, by=by, request=request)
     except IntegrityError:
         # Another session claimed this cartridge id a moment ago (the unique constraint decided).
         raise SessionRefused(

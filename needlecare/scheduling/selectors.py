@@ -1,0 +1,406 @@
+"""Reads of the calendar, always within one clinic: appointments, resources, and who is free when.
+
+`Availability` loads a clinic's hours, time off and bookings for a stretch of days in a fixed number of
+queries, then answers "is this free?" and "which slots are free?" in memory.
+"""
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from needlecare.accounts.models import User
+from needlecare.clinics.models import CLINICAL_ROLES, Clinic
+from needlecare.patients.models import Patient
+from needlecare.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    CalendarFeed,
+    Device,
+    Room,
+    Status,
+    TimeOff,
+    WorkingHours,
+)
+from needlecare.screening.models import Outcome
+from needlecare.screening.selectors import screening_status
+
+STEP = timedelta(minutes=15)  # slots start on the quarter hour
+OCCUPYING = [Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED, Status.NO_SHOW]  # all but cancelled
+
+
+def tz_of(clinic: Clinic) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(clinic.timezone)
+
+
+def at_local(clinic: Clinic, day: date, clock: time) -> datetime:
+    """A wall-clock time on a day in the clinic, as an aware UTC datetime (DST-correct)."""
+    return datetime.combine(day, clock, tzinfo=tz_of(clinic)).astimezone(UTC)
+
+
+def local_day(clinic: Clinic, moment: datetime) -> date:
+    return moment.astimezone(tz_of(clinic)).date()
+
+
+def day_bounds(clinic: Clinic, first: date, last: date) -> tuple[datetime, datetime]:
+    """From the start of `first` to the end of `last`, local days, in UTC."""
+    return at_local(clinic, first, time(0)), at_local(clinic, last + timedelta(days=1), time(0))
+
+
+# ------------------------------------------------------------------------------------------------------
+# Resources
+# ------------------------------------------------------------------------------------------------------
+
+
+def practitioners_of(clinic: Clinic) -> QuerySet[User]:
+    """Members who can see patients (practitioners and owners), by name."""
+    return User.objects.filter(
+        memberships__clinic=clinic, memberships__is_active=True, memberships__role__in=CLINICAL_ROLES
+    ).order_by("full_name", "email")
+
+
+def practitioner_for(clinic: Clinic, user_id: object) -> User | None:
+    try:
+        return practitioners_of(clinic).filter(pk=int(str(user_id))).first()
+    except ValueError:
+        return None
+
+
+def types_of(clinic: Clinic, *, active_only: bool = True) -> QuerySet[AppointmentType]:
+    types = AppointmentType.objects.filter(clinic=clinic)
+    return types.filter(is_active=True) if active_only else types
+
+
+def type_by_code(clinic: Clinic, code: str) -> AppointmentType | None:
+    return types_of(clinic).filter(code=code).first()
+
+
+def rooms_of(clinic: Clinic) -> QuerySet[Room]:
+    return Room.objects.filter(clinic=clinic, is_active=True)
+
+
+def devices_of(clinic: Clinic) -> QuerySet[Device]:
+    return Device.objects.filter(clinic=clinic, is_active=True)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Appointments
+# ------------------------------------------------------------------------------------------------------
+
+
+def appointments_of_clinic(clinic: Clinic) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(clinic=clinic).select_related(
+        "patient", "practitioner", "type", "room", "device"
+    )
+
+
+def appointment_for(clinic: Clinic, appointment_id: object) -> Appointment:
+    """The clinic's appointment, or 404 (another clinic's id finds nothing)."""
+    return get_object_or_404(appointments_of_clinic(clinic), pk=appointment_id)
+
+
+def appointments_between(
+    clinic: Clinic, starts: datetime, ends: datetime, *, practitioner: Any = None
+) -> QuerySet[Appointment]:
+    found = appointments_of_clinic(clinic).filter(starts_at__lt=ends, ends_at__gt=starts)
+    if practitioner is not None:
+        found = found.filter(practitioner=practitioner)
+    return found.order_by("starts_at", "practitioner_id")
+
+
+def appointments_of_patient(patient: Patient) -> QuerySet[Appointment]:
+    return appointments_of_clinic(patient.clinic).filter(patient=patient).order_by("-starts_at")
+
+
+def upcoming_of_patient(patient: Patient) -> QuerySet[Appointment]:
+    return (
+        appointments_of_clinic(patient.clinic)
+        .filter(patient=patient, ends_at__gte=timezone.now())
+        .exclude(status=Status.CANCELLED)
+        .order_by("starts_at")
+    )
+
+
+def appointments_of_plan(plan: Any) -> QuerySet[Appointment]:
+    return appointments_of_clinic(plan.clinic).filter(plan=plan).order_by("starts_at")
+
+
+def feeds_of(clinic: Clinic, *, practitioner: Any = None, patient: Any = None) -> QuerySet[CalendarFeed]:
+    feeds = CalendarFeed.objects.filter(clinic=clinic, revoked_at__isnull=True)
+    if practitioner is not None:
+        feeds = feeds.filter(practitioner=practitioner)
+    if patient is not None:
+        feeds = feeds.filter(patient=patient)
+    return feeds.select_related("practitioner", "patient")
+
+
+def feed_by_token(raw: str) -> CalendarFeed | None:
+    from needlecare.scheduling.models import hash_token
+
+    if not raw.startswith("ncf_") or len(raw) > 100:
+        return None
+    return (
+        CalendarFeed.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .select_related("clinic", "practitioner", "patient")
+        .first()
+    )
+
+
+# ------------------------------------------------------------------------------------------------------
+# The safety gate
+# ------------------------------------------------------------------------------------------------------
+
+
+def treatment_refusal(patient: Patient, day: date) -> str | None:
+    """Why a treatment cannot be booked for the patient on `day`, or None when the gate lets it pass.
+
+    Declined is absolute. Deferred holds until `defer_until` (the first bookable day is the day after);
+    a deferral without a date holds until the patient is screened again."""
+    decision = screening_status(patient, day).decision
+    if decision is None:
+        return None
+    if decision.outcome == Outcome.DECLINED:
+        return (
+            "Screening declined microneedling for this patient (an absolute contraindication): "
+            "no treatment can be booked."
+        )
+    if decision.outcome == Outcome.DEFERRED:
+        if decision.defer_until is None:
+            return (
+                "Screening deferred treatment until the condition resolves: "
+                "screen again before booking a treatment."
+            )
+        if day <= decision.defer_until:
+            first = decision.defer_until + timedelta(days=1)
+            return (
+                f"Screening deferred treatment until {decision.defer_until:%d %b %Y}: "
+                f"the earliest day a treatment can be booked is {first:%d %b %Y}."
+            )
+    return None
+
+
+def earliest_treatment_day(patient: Patient, today: date) -> date | None:
+    """The first day from `today` a treatment may be booked; None when none can be (declined, undated)."""
+    decision = screening_status(patient, today).decision
+    if decision is None or decision.outcome not in (Outcome.DECLINED, Outcome.DEFERRED):
+        return today
+    if decision.outcome == Outcome.DECLINED or decision.defer_until is None:
+        return None
+    return max(today, decision.defer_until + timedelta(days=1))
+
+
+# ------------------------------------------------------------------------------------------------------
+# Availability
+# ------------------------------------------------------------------------------------------------------
+
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+    practitioner: Any
+    room: Room | None
+    device: Device | None
+
+
+def _overlaps(a: Interval, b: Interval) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+@dataclass
+class Availability:
+    """Hours, time off and bookings of one clinic between two UTC moments, loaded once."""
+
+    clinic: Clinic
+    starts: datetime
+    ends: datetime
+    hours: dict[tuple[int, int], list[tuple[time, time]]] = field(default_factory=dict)
+    away: dict[int, list[TimeOff]] = field(default_factory=dict)
+    busy: dict[tuple[str, int], list[tuple[Interval, Any]]] = field(default_factory=dict)
+    rooms: list[Room] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+
+    @classmethod
+    def load(
+        cls, clinic: Clinic, starts: datetime, ends: datetime, *, ignore: Iterable[object] = ()
+    ) -> "Availability":
+        hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
+        for row in WorkingHours.objects.filter(clinic=clinic).order_by("starts"):
+            hours[(row.practitioner_id, row.weekday)].append((row.starts, row.ends))
+        margin = timedelta(days=1)
+        away: dict[int, list[TimeOff]] = defaultdict(list)
+        for off in TimeOff.objects.filter(
+            clinic=clinic,
+            first_day__lte=(ends + margin).date(),
+            last_day__gte=(starts - margin).date(),
+        ):
+            away[off.practitioner_id].append(off)
+        busy: dict[tuple[str, int], list[tuple[Interval, Any]]] = defaultdict(list)
+        taken = (
+            Appointment.objects.filter(clinic=clinic, starts_at__lt=ends, ends_at__gt=starts)
+            .exclude(status=Status.CANCELLED)
+            .exclude(pk__in=list(ignore))
+            .only("id", "starts_at", "ends_at", "practitioner_id", "room_id", "device_id", "patient_id")
+        )
+        for appointment in taken:
+            span = (appointment.starts_at, appointment.ends_at)
+            busy[("practitioner", appointment.practitioner_id)].append((span, appointment))
+            busy[("patient", appointment.patient_id)].append((span, appointment))  # type: ignore[arg-type]
+            if appointment.room_id:
+                busy[("room", appointment.room_id)].append((span, appointment))
+            if appointment.device_id:
+                busy[("device", appointment.device_id)].append((span, appointment))
+        return cls(
+            clinic=clinic,
+            starts=starts,
+            ends=ends,
+            hours=hours,
+            away=away,
+            busy=busy,
+            rooms=list(rooms_of(clinic)),
+            devices=list(devices_of(clinic)),
+        )
+
+    # --- questions about one practitioner ---
+
+    def within_hours(self, practitioner_id: int, span: Interval) -> bool:
+        tz = tz_of(self.clinic)
+        local_start, local_end = span[0].astimezone(tz), span[1].astimezone(tz)
+        day = local_start.date()
+        if local_end.date() != day and local_end.timetz().replace(tzinfo=None) != time(0):
+            return False
+        for opens, closes in self.hours.get((practitioner_id, day.weekday()), []):
+            if at_local(self.clinic, day, opens) <= span[0] and span[1] <= at_local(self.clinic, day, closes):
+                return True
+        return False
+
+    def hours_text(self, practitioner_id: int, day: date) -> str:
+        stretches = self.hours.get((practitioner_id, day.weekday()), [])
+        if not stretches:
+            return f"does not work on {day:%A}s"
+        return f"works {', '.join(f'{a:%H:%M}–{b:%H:%M}' for a, b in stretches)} on {day:%A}s"
+
+    def away_on(self, practitioner_id: int, day: date) -> TimeOff | None:
+        return next(
+            (off for off in self.away.get(practitioner_id, []) if off.first_day <= day <= off.last_day), None
+        )
+
+    def conflict(self, kind: str, key: object, span: Interval) -> Any:
+        """The appointment that holds this resource during the span, if any."""
+        for other, appointment in self.busy.get((kind, key), []):  # type: ignore[arg-type]
+            if _overlaps(span, other):
+                return appointment
+        return None
+
+    def free_room(self, span: Interval) -> Room | None:
+        return next((r for r in self.rooms if self.conflict("room", r.pk, span) is None), None)
+
+    def free_device(self, span: Interval, kind: str | None = None) -> Device | None:
+        for device in self.devices:
+            if kind and device.kind != kind:
+                continue
+            if self.conflict("device", device.pk, span) is None:
+                return device
+        return None
+
+    def slot_at(
+        self, *, practitioner: Any, type: AppointmentType, starts_at: datetime, device_kind: str | None = None
+    ) -> Slot | None:
+        """A bookable slot starting then (with a free room and device when the type needs them), or None."""
+        span = (starts_at, starts_at + timedelta(minutes=type.duration_minutes))
+        day = local_day(self.clinic, starts_at)
+        if not self.within_hours(practitioner.pk, span) or self.away_on(practitioner.pk, day):
+            return None
+        if self.conflict("practitioner", practitioner.pk, span) is not None:
+            return None
+        room = device = None
+        if type.needs_room:
+            room = self.free_room(span)
+            if room is None:
+                return None
+        if type.needs_device:
+            device = self.free_device(span, device_kind) or (self.free_device(span) if device_kind else None)
+            if device is None:
+                return None
+        return Slot(span[0], span[1], practitioner, room, device)
+
+    def slots_on(
+        self,
+        day: date,
+        *,
+        practitioner: Any,
+        type: AppointmentType,
+        patient_id: object = None,
+        after: datetime | None = None,
+        device_kind: str | None = None,
+    ) -> list[Slot]:
+        """Every free start on the quarter hour within the practitioner's hours of that local day."""
+        if self.away_on(practitioner.pk, day):
+            return []
+        found = []
+        length = timedelta(minutes=type.duration_minutes)
+        for opens, closes in self.hours.get((practitioner.pk, day.weekday()), []):
+            moment, last = at_local(self.clinic, day, opens), at_local(self.clinic, day, closes)
+            while moment + length <= last:
+                if after is None or moment > after:
+                    slot = self.slot_at(
+                        practitioner=practitioner, type=type, starts_at=moment, device_kind=device_kind
+                    )
+                    if slot and not (
+                        patient_id and self.conflict("patient", patient_id, (slot.starts_at, slot.ends_at))
+                    ):
+                        found.append(slot)
+                moment += STEP
+        return found
+
+
+def free_slots(
+    clinic: Clinic,
+    *,
+    type: AppointmentType,
+    first: date,
+    last: date,
+    practitioners: list[Any],
+    patient: Patient | None = None,
+    limit: int = 200,
+) -> list[Slot]:
+    """Free slots between two local days, soonest first; for a treatment, never before the gate allows."""
+    now = timezone.now()
+    if patient is not None and type.is_treatment:
+        earliest = earliest_treatment_day(patient, first)
+        if earliest is None:
+            return []
+        first = max(first, earliest)
+    if first > last:
+        return []
+    starts, ends = day_bounds(clinic, first, last)
+    availability = Availability.load(clinic, starts, ends)
+    slots: list[Slot] = []
+    day = first
+    while day <= last and len(slots) < limit:
+        for practitioner in practitioners:
+            slots.extend(
+                availability.slots_on(
+                    day,
+                    practitioner=practitioner,
+                    type=type,
+                    patient_id=patient.pk if patient else None,
+                    after=now,
+                )
+            )
+        day += timedelta(days=1)
+    slots.sort(key=lambda s: (s.starts_at, s.practitioner.pk))
+    return slots[:limit]
+
+
+def open_appointment_q() -> Q:
+    return ~Q(status=Status.CANCELLED)
