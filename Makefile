@@ -37,7 +37,7 @@ demo: $(VENV)/.runtime system-libs
 	@echo "Needlecare demo: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it; reminders sent go to var/worker.log)"
 	@EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend DEBUG=true $(BIN)/python manage.py db_worker --no-reload --interval 2 >var/worker.log 2>&1 & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=true SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend DEBUG=true SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \

@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 
 from needlecare.accounts.models import User
 from needlecare.clinics.models import Clinic, Membership, Role
+from needlecare.patients.intake import CLEAN_ANSWERS  # noqa: F401 - tests import it from here
 from needlecare.patients.intake import Intake as IntakeAnswers
 from needlecare.patients.models import Patient
 from needlecare.patients.services import create_patient, submit_intake
@@ -63,23 +64,6 @@ def make_patient(clinic: Clinic, by: User | None = None, **fields: object) -> Pa
 
 
 # Every question answered, nothing that screening would flag: an eligible adult of skin type III.
-CLEAN_ANSWERS: dict[str, object] = {
-    "fitzpatrick": 3,
-    "pregnant_or_breastfeeding": False,
-    "active_infection_at_site": False,
-    "active_acne_at_site": "none",
-    "herpes_simplex_history": False,
-    "dermatitis_at_site": "none",
-    "keloid_history": False,
-    "bleeding_disorder": False,
-    "anticoagulant": "none",
-    "immunosuppressed": False,
-    "diabetes": "none",
-    "radiation_to_site_last_12_months": False,
-    "recent_sunburn_at_site": False,
-    "skin_cancer_or_suspicious_lesion_at_site": False,
-    "allergies": [],
-}
 
 
 def make_intake(patient: Patient, by: User | None = None, **answers: object):  # type: ignore[no-untyped-def]

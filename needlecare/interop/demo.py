@@ -9,8 +9,8 @@ from decimal import Decimal
 from needlecare.clinics.models import Clinic, Membership, Role
 from needlecare.consent.demo import _signature
 from needlecare.consent.services import ensure_default_template, sign_consent
-from needlecare.factories import CLEAN_ANSWERS
 from needlecare.interop.services import erase_patient
+from needlecare.patients.intake import CLEAN_ANSWERS
 from needlecare.patients.intake import Intake as IntakeAnswers
 from needlecare.patients.models import Patient
 from needlecare.patients.services import create_patient, submit_intake

@@ -149,3 +149,23 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 assert {q.field for q in QUESTIONS} == set(Intake.model_fields), "every intake field needs a question"
+
+
+# Answers with no contraindication at all (Fitzpatrick 3): the demo and the tests start from these.
+CLEAN_ANSWERS: dict[str, object] = {
+    "fitzpatrick": 3,
+    "pregnant_or_breastfeeding": False,
+    "active_infection_at_site": False,
+    "active_acne_at_site": "none",
+    "herpes_simplex_history": False,
+    "dermatitis_at_site": "none",
+    "keloid_history": False,
+    "bleeding_disorder": False,
+    "anticoagulant": "none",
+    "immunosuppressed": False,
+    "diabetes": "none",
+    "radiation_to_site_last_12_months": False,
+    "recent_sunburn_at_site": False,
+    "skin_cancer_or_suspicious_lesion_at_site": False,
+    "allergies": [],
+}

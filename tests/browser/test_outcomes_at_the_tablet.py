@@ -94,7 +94,8 @@ def test_practitioner_grades_uploads_and_compares_on_a_tablet(live_server, setti
         expect(chart.locator("circle.score")).to_have_count(2)
         expect(page.locator("figcaption")).to_contain_text("+2 since baseline")
         expect(page.locator("#forecast")).to_be_visible()
-        page.wait_for_function("() => [...document.querySelectorAll('.photo-grid img')].every(i => i.complete)")
+        all_loaded = "() => [...document.querySelectorAll('.photo-grid img')].every(i => i.complete)"
+        page.wait_for_function(all_loaded)
         for img in page.locator(".photo-grid img").all():
             assert img.evaluate("img => img.complete && img.naturalWidth > 0")
         assert no_horizontal_overflow(page) == 0
