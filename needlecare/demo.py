@@ -129,6 +129,33 @@ FAMILY = [
 ]
 
 
+MALE_NAMES = {
+    "Ben",
+    "Dmitri",
+    "Hiro",
+    "Jamal",
+    "Liam",
+    "Oisín",
+    "Tomás",
+    "Victor",
+    "Bilal",
+    "Delroy",
+    "Fionn",
+    "Hamid",
+    "Mateo",
+}
+EITHER = {"Quinn", "Wren", "Jun", "Xiu"}
+
+
+def _sex_for(given: str, drawn: str) -> str:
+    """A sex that fits the given name (the draw only decides for names that fit any)."""
+    if given in MALE_NAMES:
+        return "male"
+    if given in EITHER:
+        return drawn
+    return "female" if drawn == "male" else drawn
+
+
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().replace("'", "")
 
@@ -209,7 +236,7 @@ def _seed_clinic(spec: dict, count: int) -> Clinic:  # type: ignore[type-arg]
                 "given_name": given,
                 "family_name": family,
                 "date_of_birth": born,
-                "sex": rng.choice(["female", "female", "female", "male", "other"]),
+                "sex": _sex_for(given, rng.choice(["female", "female", "female", "male", "other"])),
                 "email": _ascii(f"{given}.{family}@example.com").lower(),
                 "phone": phone,
             },

@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 EMAIL, PASSWORD = "owner@demo.clinic", "needlecare-demo-2026"
+TREATED = "DSC-0007"  # a demo patient mid-series, with a session booked today
 SHOWCASE = "DSC-0009"  # a demo patient with two intake versions and answers that need attention
 WIDTHS = {"desktop": (1280, 800), "tablet": (768, 1024)}
 
@@ -97,6 +98,15 @@ def _showcase_patient_url(page, base: str) -> str:  # type: ignore[no-untyped-de
     return base + link.get_attribute("href")
 
 
+def _treated_patient_url(page, base: str) -> str | None:  # type: ignore[no-untyped-def]
+    """A demo patient mid-series (sessions, plan, scores, photos and a booking)."""
+    page.goto(f"{base}/patients/?q={TREATED}")
+    link = page.locator("#results tbody a").first
+    if link.count() == 0:
+        return None
+    return base + (link.get_attribute("href") or "")
+
+
 def readme_shot(page, base: str, out: Path) -> None:  # type: ignore[no-untyped-def]
     """The patient list as a clinic sees it after signing in."""
     _sign_in(page, base)
@@ -144,6 +154,32 @@ def every_page(page, base: str, out_dir: Path, width: int, height: int, label: s
     shoot("09-intake-version")
     page.goto(f"{base}/accounts/settings/")
     shoot("10-account-settings")
+    # The clinical program, on the demo's own data.
+    page.goto(f"{base}/calendar/")
+    shoot("13-calendar-day")
+    page.goto(f"{base}/calendar/?view=week")
+    shoot("14-calendar-week")
+    page.goto(f"{base}/aftercare/")
+    shoot("15-aftercare-alerts")
+    page.goto(f"{base}/outcomes/maintenance/")
+    shoot("16-maintenance-worklist")
+    page.goto(f"{base}/outcomes/clinic/")
+    shoot("17-clinic-outcomes")
+    page.goto(f"{base}/clinic/consent/")
+    shoot("18-consent-form")
+    page.goto(f"{base}/clinic/data/")
+    shoot("19-clinic-data")
+    treated = _treated_patient_url(page, base)
+    if treated:
+        page.goto(treated)
+        shoot("20-treated-patient")
+        for link, name in (
+            ("plans/", "21-plans"),
+            ("outcomes/", "22-outcomes"),
+            ("consent/sign/", "23-consent"),
+        ):
+            page.goto(treated + link)
+            shoot(name)
     page.goto(f"{base}/clinic/settings/")
     shoot("11-clinic-settings")
     page.goto(f"{base}/audit/")

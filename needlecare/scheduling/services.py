@@ -769,3 +769,42 @@ def remove_time_off(*, time_off: Any, by: Any, request: Any = None) -> None:
     with transaction.atomic():
         record_event(clinic=time_off.clinic, user=by, action="time_off.remove", obj=time_off, request=request)
         time_off.delete()
+
+
+# ------------------------------------------------------------------------------------------------------
+# A recorded session completes its appointment
+# ------------------------------------------------------------------------------------------------------
+
+
+def complete_visit_for_session(*, treatment: Treatment, by: Any, request: Any = None) -> Appointment | None:
+    """The patient's treatment visit on the session's day, booked or checked in, becomes completed: the
+    calendar shows what happened without anyone clicking twice. Called inside the session's transaction.
+    """
+    clinic = treatment.patient.clinic
+    visits = (
+        Appointment.objects.select_for_update()
+        .filter(
+            clinic=clinic,
+            patient=treatment.patient,
+            type__is_treatment=True,
+            status__in=[Status.BOOKED, Status.CHECKED_IN],
+            starts_at__date__gte=treatment.performed_on - timedelta(days=1),
+            starts_at__date__lte=treatment.performed_on + timedelta(days=1),
+        )
+        .order_by("starts_at")
+    )
+    visit = next((v for v in visits if local_day(clinic, v.starts_at) == treatment.performed_on), None)
+    if visit is None:
+        return None
+    visit.status = Status.COMPLETED
+    visit.save(update_fields=["status", "updated_at"])
+    record_event(
+        clinic=clinic,
+        user=by,
+        action="appointment.completed",
+        obj=visit,
+        patient_id=visit.patient_id,
+        request=request,
+        detail={"session": True},
+    )
+    return visit

@@ -213,6 +213,10 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
             from needlecare.aftercare.services import create_aftercare
 
             create_aftercare(treatment=treatment, by=by, request=request)
+            # The day's treatment visit in the calendar is now done.
+            from needlecare.scheduling.services import complete_visit_for_session
+
+            complete_visit_for_session(treatment=treatment, by=by, request=request)
     except IntegrityError:
         # Another session claimed this cartridge id a moment ago (the unique constraint decided).
         raise SessionRefused(

@@ -241,3 +241,35 @@ def test_plan_belonging_to_another_patient_is_refused(ready):
     other = make_patient(ready.clinic)
     plan = active_plan(other, ready.practitioner)
     assert "another patient" in _refused(ready.patient, session(plan))["plan"]
+
+
+def test_recording_the_session_completes_that_days_treatment_visit_and_only_that_one(ready):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from needlecare.scheduling.models import Appointment, AppointmentType
+
+    treatment_type = AppointmentType.objects.get(clinic=ready.clinic, code="treatment")
+    consultation = AppointmentType.objects.get(clinic=ready.clinic, code="consultation")
+    zone = ZoneInfo(ready.clinic.timezone)
+
+    def visit(kind, day, hour):  # type: ignore[no-untyped-def]
+        start = datetime.combine(day, time(hour), tzinfo=zone)
+        return Appointment.objects.create(
+            clinic=ready.clinic,
+            patient=ready.patient,
+            practitioner=ready.practitioner,
+            type=kind,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
+
+    today, talk, later = (
+        visit(treatment_type, TODAY, 10),
+        visit(consultation, TODAY, 12),
+        visit(treatment_type, TODAY + timedelta(weeks=5), 10),
+    )
+    record_treatment(patient=ready.patient, data=session(ready.plan), by=ready.practitioner)
+    statuses = {a.pk: a.status for a in Appointment.objects.all()}
+    assert statuses == {today.pk: "completed", talk.pk: "booked", later.pk: "booked"}
+    assert AuditEvent.objects.filter(action="appointment.completed", object_id=str(today.pk)).exists()
