@@ -96,6 +96,7 @@ def _aim_at_real_objects(case, world) -> None:  # type: ignore[no-untyped-def]
 @schema.parametrize()
 @settings(
     max_examples=25,
+    derandomize=True,  # the same cases every run: CI must not pass or fail by chance
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -32,7 +32,7 @@ VALID_BODIES = {
         "end_point": "erythema",
         "duration_minutes": 30,
         "immediate_reaction": "expected",
-        "zones": [{"zone": "cheeks", "depth_mm": "1.0", "passes": 2}],
+        "zones": [{"zone": "cheeks", "depth_mm": 1.0, "passes": 2}],
     },
     ("post", "/api/v1/patients/{patient_id}/consents"): {
         "version": 1,

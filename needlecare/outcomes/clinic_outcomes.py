@@ -188,7 +188,8 @@ def curves_svg(curves: list[Curve]) -> SafeString:
         label = escape(curve.label or curve.indication)
         parts.append(
             f'<polyline class="km" points="{path}" fill="none" stroke="{curve.colour}" stroke-width="2">'
-            f"<title>{label}: {curve.patients} patients, {curve.faded} faded</title></polyline>"
+            f"<title>{label}: {curve.patients} patient{'s' if curve.patients != 1 else ''}, "
+            f"{curve.faded} faded</title></polyline>"
         )
         for t in curve.censored_at:
             share = _at(curve, t)

@@ -10,7 +10,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, 
 
 from needlecare.outcomes import scales
 from needlecare.outcomes.models import Rater, View
-from needlecare.patients.intake import _iso_date_only
+from needlecare.patients.intake import _iso_date_only, _whole_number
 from needlecare.patients.schemas import _line, _text
 from needlecare.protocols import load_default
 
@@ -122,7 +122,10 @@ class AssessmentIn(Schema):
     value: Score | None = Field(
         default=None, description="The score, within the scale's range; omit for computed scales."
     )
-    scar_counts: dict[Annotated[str, Field(max_length=40)], StrictInt] | None = Field(
+    scar_counts: (
+        dict[Annotated[str, Field(max_length=40)], Annotated[StrictInt, BeforeValidator(_whole_number)]]
+        | None
+    ) = Field(
         default=None,
         description="Goodman and Baron quantitative only: the number of scars of each type "
         "(keys from GET /api/v1/outcome-scales); the score is computed.",

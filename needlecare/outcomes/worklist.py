@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from needlecare.clinics.models import Clinic
@@ -66,7 +67,8 @@ def maintenance_worklist(clinic: Clinic, *, today: date, weeks: int = DEFAULT_WE
     horizon = today + timedelta(weeks=weeks)
     due: dict[Any, Row] = {}
     for patient_id, forecast in forecasts_for_clinic(clinic):
-        if forecast.maintenance_due > horizon:
+        # A patient who never improved measurably has no improvement to maintain: a review, not this list.
+        if forecast.maintenance_due > horizon or forecast.status == "no_response":
             continue
         row = due.get(patient_id)
         if row is None:
@@ -109,13 +111,28 @@ def book_maintenance(*, patient: Patient, by: Any, today: date, request: Any = N
     kind = scheduling.type_by_code(clinic, TypeCode.MAINTENANCE)
     if kind is None:
         raise NotBooked("The clinic has no active maintenance appointment type.", status=422)
+    with transaction.atomic():
+        # One booking at a time per patient: a second click waits here, then finds the first booking.
+        Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).first()
+        appointment = _book_first_free(patient=patient, kind=kind, by=by, today=today, request=request)
+    if appointment is None:
+        raise NotBooked(
+            f"No free maintenance slot in the next {SEARCH_DAYS} days: "
+            f"book {patient.full_name} from the calendar."
+        )
+    return appointment
+
+
+def _book_first_free(
+    *, patient: Patient, kind: Any, by: Any, today: date, request: Any
+) -> Appointment | None:
+    clinic = patient.clinic
     if booked_patient_ids(clinic) & {patient.pk}:
         raise NotBooked(f"{patient.full_name} already has a treatment or maintenance visit booked.")
     everyone = list(scheduling.practitioners_of(clinic))
     own = usual_practitioners(clinic, [patient.pk]).get(patient.pk)
     first, last = today + timedelta(days=1), today + timedelta(days=SEARCH_DAYS)
-    refusal = scheduling.earliest_treatment_day(patient, first)
-    if refusal is None:
+    if scheduling.earliest_treatment_day(patient, first) is None:
         raise NotBooked(
             f"{patient.full_name} cannot be booked for a treatment: see their screening.", status=422
         )
@@ -140,7 +157,4 @@ def book_maintenance(*, patient: Patient, by: Any, today: date, request: Any = N
                 continue
             except BookingRefused as error:
                 raise NotBooked(" ".join(error.messages), status=422) from None
-    raise NotBooked(
-        f"No free maintenance slot in the next {SEARCH_DAYS} days: "
-        f"book {patient.full_name} from the calendar."
-    )
+    return None

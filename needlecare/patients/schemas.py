@@ -80,6 +80,18 @@ def _line(max_length: int) -> Any:
     ]
 
 
+def _required_line(max_length: int) -> Any:
+    """One line of text that must say something: not empty, not only spaces (trimmed)."""
+    return Annotated[
+        str,
+        _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+        Field(max_length=max_length),
+        _documented(minLength=1, pattern=NAME_PATTERN),
+        AfterValidator(str.strip),
+        AfterValidator(_not_blank),
+    ]
+
+
 def _text(max_length: int) -> Any:
     """Free text over several lines."""
     return Annotated[

@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import AwareDatetime, BeforeValidator, Field
 
 from needlecare.patients.intake import _iso_date_only
-from needlecare.patients.schemas import _line
+from needlecare.patients.schemas import _line, _required_line
 from needlecare.scheduling.models import TypeCode
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(description="YYYY-MM-DD")]
@@ -58,7 +58,7 @@ class MoveIn(Schema):
 
 
 class CancelIn(Schema):
-    reason: Annotated[_line(500), Field(min_length=1, pattern=r"\S")]  # type: ignore[valid-type]
+    reason: _required_line(500)  # type: ignore[valid-type]
 
 
 class StatusIn(Schema):

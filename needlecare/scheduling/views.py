@@ -1,7 +1,10 @@
 """Calendar pages: day and week views, booking from a free slot, an appointment's actions (check in,
 no-show, complete, move, cancel), a patient's appointments and series, calendar feeds, and the setup.
 
-Small moves (a status change on a calendar card) go through htmx and swap only that card."""
+Small moves go through htmx without a page reload: a status change swaps its calendar card; move and
+cancel open an inline form in the card (or post the appointment page's own forms) and swap the card (or
+the page's body), refusals included (409/422, swapped in by scheduling.js), after which the calendar
+reloads only its grid. Without htmx the same URLs answer as ordinary forms and pages."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -37,7 +40,7 @@ from needlecare.scheduling.forms import (
     parse_day,
 )
 from needlecare.scheduling.ics import feed_calendar
-from needlecare.scheduling.models import Appointment, AppointmentType, CalendarFeed, TimeOff
+from needlecare.scheduling.models import Appointment, AppointmentType, CalendarFeed, Status, TimeOff
 from needlecare.screening.services import clinic_today
 
 HALF_HOUR = AppointmentType(duration_minutes=30, needs_room=False, needs_device=False)  # free-time probe
@@ -227,19 +230,60 @@ def _book_and_answer(request, patient, form, template, context):  # type: ignore
 def _appointment_context(request, appointment, **extra):  # type: ignore[no-untyped-def]
     practitioners = list(selectors.practitioners_of(request.clinic))
     local = appointment.starts_at.astimezone(selectors.tz_of(request.clinic))
+    auto_id = _auto_id(request, appointment)
     move = extra.pop("move_form", None) or MoveForm(
         practitioners=practitioners,
+        auto_id=auto_id,
         initial={"day": local.date(), "time": local.time(), "practitioner": str(appointment.practitioner_id)},
     )
     return {
         "appointment": appointment,
         "patient": appointment.patient,
         "move_form": move,
-        "cancel_form": extra.pop("cancel_form", None) or CancelForm(),
+        "cancel_form": extra.pop("cancel_form", None) or CancelForm(auto_id=auto_id),
         "today": clinic_today(request.clinic),
         "now": timezone.now(),
         **extra,
     }
+
+
+def _is_card(request, appointment) -> bool:  # type: ignore[no-untyped-def]
+    """An htmx request from a calendar card (its target is the card itself)."""
+    return bool(request.htmx) and request.htmx.target == f"appt-{appointment.pk}"
+
+
+def _auto_id(request, appointment) -> str:  # type: ignore[no-untyped-def]
+    """In a calendar card a form's ids carry the appointment's, so two open cards never share an id."""
+    return f"id_%s_{appointment.pk.hex[:8]}" if _is_card(request, appointment) else "id_%s"
+
+
+def _htmx_answer(request, appointment, *, status=200, changed=False, **extra):  # type: ignore[no-untyped-def]
+    """What an htmx move or cancel gets back: the calendar card (with its inline form while editing or
+    refused), or the body of the appointment page. Refusals keep their 409/422 status (scheduling.js
+    lets htmx swap them in). After a change the calendar reloads its grid, so the card lands in its new
+    place and the freed slot shows."""
+    template = (
+        "scheduling/_appointment.html"
+        if _is_card(request, appointment)
+        else "scheduling/_appointment_page.html"
+    )
+    editable = {"move": (Status.BOOKED,), "cancel": (Status.BOOKED, Status.CHECKED_IN)}
+    form = extra.get(f"{extra.get('editing')}_form")
+    if form is not None and appointment.status not in editable[extra["editing"]]:
+        # The form is gone (the appointment changed meanwhile): say why where it was.
+        extra["error"] = " ".join(form.non_field_errors())
+    response = render(request, template, _appointment_context(request, appointment, **extra), status=status)
+    if changed:
+        response["HX-Trigger"] = "appointments-changed"
+    return response
+
+
+def _inline_form(request, appointment, editing: str):  # type: ignore[no-untyped-def]
+    """GET on move/ or cancel/: the card with its inline form (htmx); without htmx, the appointment page
+    that has both forms."""
+    if not request.htmx:
+        return redirect("scheduling:appointment", appointment_id=appointment.pk)
+    return _htmx_answer(request, appointment, editing=editing)
 
 
 @require_GET
@@ -249,6 +293,8 @@ def appointment_detail(request, appointment_id):
     record_patient_read(
         patient=appointment.patient, by=request.user, action="appointment.view", request=request
     )
+    if _is_card(request, appointment):  # "Keep" on an open inline form: the card as it is
+        return _htmx_answer(request, appointment)
     return render(request, "scheduling/appointment.html", _appointment_context(request, appointment))
 
 
@@ -283,11 +329,13 @@ def appointment_status(request, appointment_id):
     return redirect("scheduling:appointment", appointment_id=appointment.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff(ALL_ROLES)
 def appointment_cancel(request, appointment_id):
     appointment = selectors.appointment_for(request.clinic, appointment_id)
-    form = CancelForm(request.POST)
+    if request.method == "GET":
+        return _inline_form(request, appointment, "cancel")
+    form = CancelForm(request.POST, auto_id=_auto_id(request, appointment))
     if form.is_valid():
         try:
             services.cancel_appointment(
@@ -296,18 +344,26 @@ def appointment_cancel(request, appointment_id):
         except services.BookingRefused as error:
             form.add_error(None, " ".join(_reasons(error)))
         else:
+            if request.htmx:
+                return _htmx_answer(
+                    request, appointment, changed=True, notice="Cancelled; the slot is free again."
+                )
             messages.success(request, "Cancelled; the slot is free again.")
             return redirect("scheduling:appointment", appointment_id=appointment.pk)
+    if request.htmx:
+        return _htmx_answer(request, appointment, status=422, editing="cancel", cancel_form=form)
     context = _appointment_context(request, appointment, cancel_form=form)
     return render(request, "scheduling/appointment.html", context, status=422)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff(ALL_ROLES)
 def appointment_move(request, appointment_id):
     appointment = selectors.appointment_for(request.clinic, appointment_id)
+    if request.method == "GET":
+        return _inline_form(request, appointment, "move")
     practitioners = list(selectors.practitioners_of(request.clinic))
-    form = MoveForm(request.POST, practitioners=practitioners)
+    form = MoveForm(request.POST, practitioners=practitioners, auto_id=_auto_id(request, appointment))
     status = 422
     if form.is_valid():
         data = form.cleaned_data
@@ -326,9 +382,15 @@ def appointment_move(request, appointment_id):
             form.add_error(None, error.message)
             status = 409
         else:
+            if request.htmx:
+                return _htmx_answer(
+                    request, appointment, changed=True, notice="Moved. Calendar feeds show the new time."
+                )
             messages.success(request, "Moved. Calendar feeds show the new time.")
             return redirect("scheduling:appointment", appointment_id=appointment.pk)
         appointment.refresh_from_db()
+    if request.htmx:
+        return _htmx_answer(request, appointment, status=status, editing="move", move_form=form)
     context = _appointment_context(request, appointment, move_form=form)
     return render(request, "scheduling/appointment.html", context, status=status)
 

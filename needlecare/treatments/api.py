@@ -35,6 +35,11 @@ def _clinical(request) -> None:  # type: ignore[no-untyped-def]
         raise HttpError(403, "Only practitioners and owners record sessions.")
 
 
+def _reasons(error: DjangoValidationError) -> str:
+    """Every reason the record was refused, each after the field it concerns."""
+    return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+
+
 def _out(treatment: Treatment) -> dict[str, Any]:
     return {
         "id": treatment.pk,
@@ -78,9 +83,10 @@ def _out(treatment: Treatment) -> dict[str, Any]:
 
 @router.post("/patients/{patient_id}/sessions", response={201: SessionOut, **ERRORS})
 def record_session(request, patient_id: UUID, payload: SessionIn):  # type: ignore[no-untyped-def]
-    """Record a performed session. Refused (422, each reason named) when screening is not valid, consent is
-    missing or out of date, the cartridge is expired or was used on another patient, or the session comes
-    sooner than the plan's minimum interval without `interval_reason`."""
+    """Record a performed session. Refused with 409, each reason named by its field, when screening is not
+    valid, consent is missing or out of date, the cartridge is expired or was used on another patient, a
+    zone is not in the clinic's protocol or the plan, or the session comes sooner than the plan's minimum
+    interval without `interval_reason`. (422 is for a request the schema refuses.)"""
     _clinical(request)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     plan = None
@@ -96,9 +102,7 @@ def record_session(request, patient_id: UUID, payload: SessionIn):  # type: igno
     try:
         treatment = services.record_treatment(patient=patient, data=data, by=request.user, request=request)
     except DjangoValidationError as error:
-        raise HttpError(
-            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-        ) from None
+        raise HttpError(409, _reasons(error)) from None
     return Status(201, _out(selectors.session_of(patient, treatment.pk)))
 
 
@@ -130,9 +134,7 @@ def add_adverse_event(request, patient_id: UUID, session_id: UUID, payload: Adve
             treatment=treatment, by=request.user, data=payload.dict(), request=request
         )
     except DjangoValidationError as error:
-        raise HttpError(
-            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-        ) from None
+        raise HttpError(409, _reasons(error)) from None
     return Status(201, event)
 
 

@@ -9,7 +9,8 @@ from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from needlecare.patients.intake import _iso_date_only
-from needlecare.patients.schemas import _line, _text
+from needlecare.patients.schemas import _line, _required_line, _text
+from needlecare.plans.schemas import ZoneId
 from needlecare.treatments.models import AdverseEventKind, EndPoint, NumbingAgent, Reaction
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(description="YYYY-MM-DD")]
@@ -20,11 +21,11 @@ KindValue = Literal[tuple(AdverseEventKind.values)]  # type: ignore[valid-type]
 
 
 class ZoneIn(Schema):
-    zone: Annotated[str, Field(max_length=30, pattern=r"^[a-z_]+$")]
+    zone: ZoneId  # type: ignore[valid-type]
     depth_mm: Annotated[
-        Decimal,
-        Field(ge=Decimal("0.1"), le=Decimal("3.0"), description="Needle depth in mm, kept to 0.01 mm."),
-        AfterValidator(lambda depth: depth.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+        float,
+        Field(ge=0.1, le=3.0, strict=True, description="Needle depth in mm (a number), kept to 0.01 mm."),
+        AfterValidator(lambda depth: Decimal(str(depth)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
     ]
     passes: Annotated[int, Field(ge=1, le=8)]
 
@@ -33,10 +34,10 @@ class SessionIn(Schema):
     performed_on: IsoDate
     plan_id: UUID | None = None
     device: Literal["pen", "roller"]
-    device_model: Annotated[_line(120), Field(min_length=1)]  # type: ignore[valid-type]
-    device_serial: Annotated[_line(80), Field(min_length=1)]  # type: ignore[valid-type]
-    cartridge_id: Annotated[_line(60), Field(min_length=1)]  # type: ignore[valid-type]
-    cartridge_lot: Annotated[_line(60), Field(min_length=1)]  # type: ignore[valid-type]
+    device_model: _required_line(120)  # type: ignore[valid-type]
+    device_serial: _required_line(80)  # type: ignore[valid-type]
+    cartridge_id: _required_line(60)  # type: ignore[valid-type]
+    cartridge_lot: _required_line(60)  # type: ignore[valid-type]
     cartridge_expiry: IsoDate
     numbing_agent: NumbingValue
     numbing_minutes: Annotated[int, Field(ge=0, le=120)] = 0

@@ -1,6 +1,7 @@
 """The front desk at a tablet (768 x 1024), in Debian's Chromium: from the patient's page, book the
 remaining sessions of the active plan as a series in one step, then check a patient in from the day view
-without reloading the page (htmx swaps only the card).
+without reloading the page (htmx swaps only the card). From the day view too, move one appointment and
+cancel another with a reason, through inline forms in their cards, again without a page reload.
 
 No page may be wider than the tablet, log a console error or violate the Content-Security-Policy.
 """
@@ -21,7 +22,7 @@ from needlecare.factories import (
     make_patient,
 )
 from needlecare.scheduling.models import Appointment, Device, Room, Status, WorkingHours
-from needlecare.scheduling.selectors import type_by_code
+from needlecare.scheduling.selectors import at_local, type_by_code
 from needlecare.scheduling.tests.conftest import make_plan
 from needlecare.screening.services import clinic_today, screen_patient
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
@@ -115,3 +116,95 @@ def test_front_desk_books_a_series_from_the_plan_and_checks_a_patient_in(live_se
     waiting.refresh_from_db()
     assert waiting.status == Status.CHECKED_IN
     assert problems == []
+
+
+def test_front_desk_moves_and_cancels_from_the_day_view_without_a_reload(live_server):
+    clinic = ClinicFactory(name="Moves Skin Clinic")
+    desk = UserFactory(email=EMAIL, full_name="Frankie Doyle")
+    MembershipFactory(user=desk, clinic=clinic, role=Role.FRONT_DESK)
+    practitioner = UserFactory(email="priya@desk.clinic", full_name="Priya Natarajan")
+    MembershipFactory(user=practitioner, clinic=clinic, role=Role.PRACTITIONER)
+    for weekday in range(7):
+        WorkingHours.objects.create(
+            clinic=clinic, practitioner=practitioner, weekday=weekday, starts=time(9), ends=time(17)
+        )
+    tomorrow = clinic_today(clinic) + timedelta(days=1)  # whatever the hour the test runs at
+    consultation = type_by_code(clinic, "consultation")
+
+    def appointment_at(hour: int, given_name: str) -> Appointment:
+        starts_at = at_local(clinic, tomorrow, time(hour))
+        return Appointment.objects.create(
+            clinic=clinic,
+            patient=make_patient(clinic, by=desk, given_name=given_name, family_name="Quinn"),
+            practitioner=practitioner,
+            type=consultation,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=30),
+        )
+
+    moving, leaving = appointment_at(10, "Mara"), appointment_at(11, "Leo")
+    problems: list[str] = []
+
+    with chromium() as browser:
+        page = watched_page(browser, problems, **TABLET)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("E-mail").fill(EMAIL)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{live_server.url}/calendar/?date={tomorrow.isoformat()}")
+        expect(page.locator(f"#appt-{moving.pk}")).to_contain_text("Mara Quinn")
+        page.evaluate("window.samePage = true")
+
+        # Move: the card opens its own form; a taken time is refused in place (409), then a free one works.
+        card = page.locator(f"#appt-{moving.pk}")
+        card.get_by_role("link", name="Move", exact=True).click()
+        card.get_by_label("Time").fill("11:00")
+        card.get_by_role("button", name="Move", exact=True).click()
+        expect(card.get_by_role("alert")).to_contain_text("Slot taken")
+        fits(page, "the day view with a refused move")
+        screenshot(page, "booking-05-move-refused-in-the-card")
+        card.get_by_label("Time").fill("15:00")
+        card.get_by_role("button", name="Move", exact=True).click()
+        # The grid reloads: the card sits at its new time and 10:00 is free again.
+        expect(page.locator(f"#appt-{moving.pk} .appt-time")).to_have_text("15:00–15:30")
+        expect(page.locator("a.free", has_text="10:00 free")).to_have_count(1)
+
+        # Cancel another, with a reason.
+        card = page.locator(f"#appt-{leaving.pk}")
+        card.get_by_role("link", name="Cancel", exact=True).click()
+        card.get_by_label("Reason for cancelling").fill("Unwell, will call to rebook")
+        card.get_by_role("button", name="Cancel appointment").click()
+        expect(page.locator(f"#appt-{leaving.pk} .appt-badge")).to_have_text("Cancelled")
+        expect(page.locator("a.free", has_text="11:00 free")).to_have_count(1)
+        assert page.evaluate("window.samePage") is True, "moving or cancelling reloaded the whole page"
+        fits(page, "the day view after a move and a cancellation")
+        screenshot(page, "booking-06-moved-and-cancelled")
+
+        # The week view offers the same inline form; "Keep" closes it again.
+        page.goto(f"{live_server.url}/calendar/?view=week&date={tomorrow.isoformat()}")
+        card = page.locator(f"#appt-{moving.pk}")
+        card.get_by_role("link", name="Move", exact=True).click()
+        expect(card.get_by_label("Time")).to_have_value("15:00")
+        fits(page, "the week view with an open move form")
+        card.get_by_role("link", name="Keep").click()
+        expect(card.get_by_role("link", name="Move", exact=True)).to_be_visible()
+
+        # On the appointment page the move form posts with htmx too and swaps only the page's body.
+        page.goto(f"{live_server.url}/appointments/{moving.pk}/")
+        page.evaluate("window.samePage = true")
+        page.locator("#id_time").fill("16:00")
+        page.get_by_role("button", name="Move", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("16:00")
+        expect(page.locator("#appointment-page").get_by_role("status")).to_contain_text("Moved.")
+        assert page.evaluate("window.samePage") is True, "the appointment page reloaded to move"
+
+    moving.refresh_from_db()
+    leaving.refresh_from_db()
+    assert moving.starts_at == at_local(clinic, tomorrow, time(16)) and moving.status == Status.BOOKED
+    assert leaving.status == Status.CANCELLED and leaving.cancel_reason == "Unwell, will call to rebook"
+    # The one refused move answered 409 on purpose (the browser logs that as a failed load); nothing else.
+    refused = [p for p in problems if "409" in p]
+    assert len(refused) >= 1 and all(
+        f"/appointments/{moving.pk}/move/" in p or "409 (Conflict)" in p for p in refused
+    )
+    assert [p for p in problems if p not in refused] == []

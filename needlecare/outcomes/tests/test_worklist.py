@@ -215,7 +215,7 @@ def test_the_clinic_page_draws_kaplan_meier_curves_and_the_improvement_table(cli
     assert 'class="durability-chart"' in html and 'class="km"' in html and 'class="censored"' in html
     assert "2 patients, 1 faded" in html
     # Both improved by 20 of 84 points at best: 23.8% of the scale; depth 1.5 mm, pen.
-    assert "<td>1.0–1.5 mm</td><td>pen</td><td>2</td><td>23.8% of the scale</td>" in html
+    assert "<td>1.0–1.5 mm</td><td>Pen</td><td>2</td><td>23.8% of the scale</td>" in html
 
 
 def test_the_clinic_page_says_so_without_data_and_is_for_clinicians(client, world_a, signed_in):
@@ -232,3 +232,30 @@ def test_kaplan_meier_counts_holding_patients_as_censored():
     # 3/4 after the first fade; then one of the two left at 30 months fades: 3/4 * 1/2.
     assert curve.survival[-1] == pytest.approx(0.375)
     assert curve.median_months == 30.0
+
+
+def test_a_patient_who_never_improved_is_not_on_the_worklist(client, cal, signed_in):
+    patient = due_patient(cal, "Flat")
+    score(patient, date(2024, 1, 5), 40, baseline=True)
+    score(patient, date(2024, 7, 1), 40)
+    score(patient, date(2024, 12, 1), 40)
+    due_patient(cal, "Unscored")
+    html = signed_in(cal.front_desk).get("/outcomes/maintenance/").content.decode()
+    assert "Unscored" in html and "Flat" not in html
+
+
+def test_the_clinic_page_costs_the_same_queries_for_2_and_6_followed_patients(client, world_a, signed_in):
+    for n in range(2):
+        _followed(world_a, f"P{n}", holding=n % 2 == 0)
+    c = signed_in(world_a.practitioner)
+
+    def count() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert c.get("/outcomes/clinic/").status_code == 200
+        return len(queries)
+
+    small = count()
+    for n in range(2, 6):
+        _followed(world_a, f"P{n}", holding=n % 2 == 0)
+    assert count() == small

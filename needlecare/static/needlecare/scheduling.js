@@ -1,7 +1,10 @@
-// Calendar: a refused status change (422 or 409) still swaps the card, so its message shows in place.
+// Calendar and appointment page: a refused change (422 or 409) still swaps its card (or the appointment
+// page's body), so the reason shows in place, next to the form that caused it. The status stays honest
+// for everything that is not htmx.
 document.addEventListener("htmx:beforeSwap", function (event) {
   var status = event.detail.xhr.status;
-  if ((status === 422 || status === 409) && event.detail.target.closest(".cal, #slot-results, #patient-results, .appt")) {
+  var target = event.detail.target;
+  if ((status === 422 || status === 409) && target && target.closest(".cal, #slot-results, #patient-results, .appt, #appointment-page")) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }

@@ -164,7 +164,7 @@ def test_api_records_a_session_and_traces_its_lot(client, ready, token_for):
         "end_point": "erythema",
         "duration_minutes": 35,
         "immediate_reaction": "expected",
-        "zones": [{"zone": "cheeks", "depth_mm": "1.25", "passes": 2}],
+        "zones": [{"zone": "cheeks", "depth_mm": 1.25, "passes": 2}],
     }
     url = f"/api/v1/patients/{ready.patient.pk}/sessions"
     created = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=header)
@@ -176,7 +176,7 @@ def test_api_records_a_session_and_traces_its_lot(client, ready, token_for):
         content_type="application/json",
         HTTP_AUTHORIZATION=header,
     )
-    assert refused.status_code == 422 and "cartridge_expiry" in refused.json()["detail"]
+    assert refused.status_code == 409 and "cartridge_expiry" in refused.json()["detail"]
     trace = client.get("/api/v1/cartridge-lots/sessions", {"lot": "LOT-Z"}, HTTP_AUTHORIZATION=header).json()
     assert trace["count"] == 1 and trace["patients"] == 1
     assert trace["sessions"][0]["patient_id"] == str(ready.patient.pk)
