@@ -108,9 +108,10 @@ def _treated_patient_url(page, base: str) -> str | None:  # type: ignore[no-unty
 
 
 def readme_shot(page, base: str, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """The patient list as a clinic sees it after signing in."""
+    """Today's calendar of the demo clinic: treatment sessions of patients mid-series, consultations and
+    follow-ups, with the free slots to book."""
     _sign_in(page, base)
-    page.goto(f"{base}/patients/")
+    page.goto(f"{base}/calendar/")
     page.screenshot(path=str(out))
 
 

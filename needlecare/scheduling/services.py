@@ -260,12 +260,24 @@ def _claim(clinic: Clinic, booking: Booking, availability: Availability) -> tupl
     return room, device
 
 
+def _serialise(clinic: Clinic) -> None:
+    """Take the clinic's row lock first, so bookings in one clinic queue one behind the other.
+
+    The exclusion constraints still decide; the lock gives every booking the same lock order. Without
+    it, two bookings that collide on a constraint can deadlock on PostgreSQL: each inserted its row,
+    then one waits for the other's row (the constraint check) while the other waits for the clinic row
+    (the audit append). On SQLite the immediate transaction already serialises writers.
+    """
+    Clinic.objects.select_for_update().filter(pk=clinic.pk).values_list("pk", flat=True).first()
+
+
 def book_appointment(*, clinic: Clinic, booking: Booking, by: Any, request: Any = None) -> Appointment:
     """Book one appointment, or raise BookingRefused (invalid, 422) or SlotTaken (conflict, 409)."""
     try:
         with transaction.atomic():
             # Inside the transaction: on SQLite it is IMMEDIATE, so no other writer can slip in between
             # this check and the insert below.
+            _serialise(clinic)
             errors, availability = _review(clinic, booking)
             if errors:
                 raise BookingRefused(errors)
@@ -332,6 +344,7 @@ def move_appointment(
     )
     try:
         with transaction.atomic():
+            _serialise(clinic)
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.status != Status.BOOKED:
                 raise BookingRefused({"status": "The appointment changed meanwhile: reload it."})
