@@ -43,9 +43,16 @@ def progress_svg(
 ) -> SafeString:
     scale = series.scale
     dates = [p.on for p in series.points] + [d for d in sessions] + [today]
-    if band:
-        dates += [band.fade_low, band.fade_high] + ([band.maintenance_due] if band.maintenance_due else [])
     start, end = min(dates) - timedelta(days=14), max(dates) + timedelta(days=14)
+    if band:
+        # Show the forecast up to a little past maintenance, not to the far end of its interval: years
+        # of axis would squash the months of scores that matter into a sliver on the left.
+        # At most a year past the last score: what lies further is written at the right-hand edge.
+        anchor = band.maintenance_due or band.fade_low
+        horizon = min(
+            anchor + timedelta(days=120), band.fade_high + timedelta(days=14), end + timedelta(days=365)
+        )
+        end = max(end, horizon)
     days = max((end - start).days, 1)
     low, high = scale.minimum, scale.maximum
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -88,15 +95,31 @@ def progress_svg(
         month = cursor.month - 1 + step
         cursor = date(cursor.year + month // 12, month % 12 + 1, 1)
     if band:
-        bx1, bx2 = x(band.fade_low), x(band.fade_high)
+        right = WIDTH - RIGHT
+        bx1, bx2 = min(x(band.fade_low), right - 1), min(x(band.fade_high), right)
         parts.append(
             f'<rect class="forecast-band" x="{bx1}" y="{TOP}" width="{max(bx2 - bx1, 1)}" height="{plot_h}" '
             f'fill="#fef0c7" fill-opacity="0.7"><title>80% interval for fading below half the peak: '
             f"{band.fade_low:%d %b %Y} to {band.fade_high:%d %b %Y}</title></rect>"
-            f'<line class="forecast-median" x1="{x(band.fade_median)}" x2="{x(band.fade_median)}" y1="{TOP}" '
-            f'y2="{TOP + plot_h}" stroke="#b54708" stroke-dasharray="4 3"/>'
         )
-        if band.maintenance_due:
+        if band.fade_median <= end:
+            parts.append(
+                f'<line class="forecast-median" x1="{x(band.fade_median)}" x2="{x(band.fade_median)}" '
+                f'y1="{TOP}" y2="{TOP + plot_h}" stroke="#b54708" stroke-dasharray="4 3"/>'
+            )
+        if band.fade_high > end:
+            # The interval goes on past the axis: say where it reaches.
+            parts.append(
+                f'<text class="forecast-beyond" x="{right - 4}" y="{TOP + plot_h - 6}" text-anchor="end" '
+                f'font-size="11" fill="#b54708">fading likely by {band.fade_median:%b %Y} '
+                f"(80%: to {band.fade_high:%b %Y}) →</text>"
+            )
+        if band.maintenance_due and band.maintenance_due > end:
+            parts.append(
+                f'<text class="maintenance-beyond" x="{right - 4}" y="{TOP + 13}" text-anchor="end" '
+                f'font-size="11" fill="#027a48">maintenance due {band.maintenance_due:%b %Y} →</text>'
+            )
+        elif band.maintenance_due:
             mx = x(band.maintenance_due)
             parts.append(
                 f'<line class="maintenance" x1="{mx}" x2="{mx}" y1="{TOP}" y2="{TOP + plot_h}" '
