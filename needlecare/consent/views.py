@@ -8,8 +8,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, OWNER_ONLY
 from needlecare.consent import selectors, services
-from needlecare.consent.forms import SignConsentForm, TemplateForm
+from needlecare.consent.forms import TemplateForm
+from needlecare.consent.models import SignedVia
 from needlecare.consent.signature import MAX_POINTS
+from needlecare.consent.signing import SigningPage, sign_from_form
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 
@@ -19,40 +21,14 @@ from needlecare.patients.services import record_patient_read
 def consent_sign(request, patient_id):
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     template = services.ensure_default_template(request.clinic, request=request)
-    form = SignConsentForm(request.POST or None, initial={"template_version": template.version})
-    problem, status = "", 200
+    page = SigningPage.blank(template)
     if request.method == "POST":
-        status = 422
-        if not form.is_valid() and "template_version" in form.errors:
-            # A hidden field the page fills in: the page itself is stale or was tampered with.
-            problem = "This page could not be read: reload it, read the text and sign again."
-        elif form.is_valid():
-            try:
-                signature = services.sign_consent(
-                    patient=patient,
-                    version=form.cleaned_data["template_version"],
-                    signed_name=form.cleaned_data["signed_name"],
-                    photo_use=form.agrees_to_photos,
-                    signature=form.cleaned_data["signature"],
-                    by=request.user,
-                    request=request,
-                )
-            except services.TemplateChanged as error:
-                # The text they read is not the text in force: show the new one, keep only the name.
-                template = selectors.current_template(request.clinic) or template
-                problem, status = " ".join(error.messages), 409
-                form = SignConsentForm(
-                    initial={
-                        "template_version": template.version,
-                        "signed_name": form.cleaned_data["signed_name"],
-                    }
-                )
-            except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, problems)
-            else:
-                messages.success(request, f"Consent signed (version {signature.template.version}).")
-                return redirect("consent:detail", patient_id=patient.pk, signature_id=signature.pk)
+        page = sign_from_form(
+            request, patient=patient, template=template, signed_via=SignedVia.TABLET, by=request.user
+        )
+        if page.signature is not None:
+            messages.success(request, f"Consent signed (version {page.signature.template.version}).")
+            return redirect("consent:detail", patient_id=patient.pk, signature_id=page.signature.pk)
     else:
         record_patient_read(patient=patient, by=request.user, action="consent.view", request=request)
     return render(
@@ -60,12 +36,12 @@ def consent_sign(request, patient_id):
         "consent/sign.html",
         {
             "patient": patient,
-            "template": template,
-            "form": form,
-            "problem": problem,
+            "template": page.template,
+            "form": page.form,
+            "problem": page.problem,
             "max_points": MAX_POINTS,
         },
-        status=status,
+        status=page.status,
     )
 
 

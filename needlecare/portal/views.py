@@ -12,10 +12,9 @@ from needlecare.aftercare import services as aftercare_services
 from needlecare.aftercare.views import pdf_response
 from needlecare.clinics.access import patient, public
 from needlecare.consent import selectors as consent_selectors
-from needlecare.consent import services as consent_services
-from needlecare.consent.forms import SignConsentForm
 from needlecare.consent.models import SignedVia
 from needlecare.consent.signature import MAX_POINTS
+from needlecare.consent.signing import SigningPage, sign_from_form
 from needlecare.patients.services import record_patient_read
 from needlecare.portal import selectors, services
 from needlecare.portal.forms import CheckInForm, SignInForm
@@ -182,45 +181,27 @@ def consent(request):
     template = consent_selectors.current_template(request.clinic)
     if template is None:
         raise Http404("The clinic has no consent form yet.")
-    form = SignConsentForm(request.POST or None, initial={"template_version": template.version})
-    problem, status = "", 200
+    page = SigningPage.blank(template)
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                consent_services.sign_consent(
-                    patient=person,
-                    version=form.cleaned_data["template_version"],
-                    signed_name=form.cleaned_data["signed_name"],
-                    photo_use=form.agrees_to_photos,
-                    signature=form.cleaned_data["signature"],
-                    signed_via=SignedVia.PORTAL,
-                    by=services.ACTOR,
-                    request=request,
-                )
-            except consent_services.TemplateChanged as error:
-                template = consent_selectors.current_template(request.clinic) or template
-                problem, status = " ".join(error.messages), 409
-                form = SignConsentForm(initial={"template_version": template.version})
-            except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, problems)
-            else:
-                messages.success(request, "Thank you: your consent is signed.")
-                return redirect("portal:home")
+        page = sign_from_form(
+            request, patient=person, template=template, signed_via=SignedVia.PORTAL, by=services.ACTOR
+        )
+        if page.signature is not None:
+            messages.success(request, "Thank you: your consent is signed.")
+            return redirect("portal:home")
     else:
         record_patient_read(patient=person, by=services.ACTOR, action="portal.consent", request=request)
     return render(
         request,
         "portal/consent.html",
         {
-            "template": template,
-            "form": form,
-            "problem": problem,
+            "template": page.template,
+            "form": page.form,
+            "problem": page.problem,
             "max_points": MAX_POINTS,
             "clinic": request.clinic,
         },
-        status=status,
+        status=page.status,
     )
 
 
