@@ -180,6 +180,10 @@ def _answers(rng: random.Random, born: date, index: int) -> dict[str, object]:
         "skin_cancer_or_suspicious_lesion_at_site": False,
         "allergies": rng.choice([[], [], [], ["lidocaine"], ["nickel"], ["penicillin"]]),
     }
+    # Drawn apart from `rng`, so adding these questions left every other demo answer as it was.
+    habits = random.Random(f"habits-{index}")
+    a["smoker"] = habits.random() < 0.15
+    a["sun_exposure"] = habits.choice(["low", "medium", "medium", "medium", "high", "high"])
     twist = index % 7
     if twist == 1:
         a["isotretinoin_last_dose"] = TODAY - timedelta(days=rng.randint(40, 150))

@@ -275,6 +275,27 @@ def _intake(b: BundleBuilder) -> None:
             }
         )
 
+    smoker = answers.get("smoker")
+    if isinstance(smoker, bool):
+        status = ("77176002", "Smoker") if smoker else ("8392000", "Non-smoker")
+        b.add(
+            {
+                "resourceType": "Observation",
+                "id": rid(f"{latest.pk}/smoking", "smoking"),
+                "status": "final",
+                "category": [
+                    concept(
+                        coding("http://terminology.hl7.org/CodeSystem/observation-category", "social-history")
+                    )
+                ],
+                "code": concept(coding(LOINC, "72166-2", "Tobacco smoking status")),
+                "subject": b.subject,
+                "effectiveDateTime": recorded,
+                "valueCodeableConcept": concept(coding(SNOMED, *status), text=status[1]),
+                "derivedFrom": [ref("QuestionnaireResponse", rid(latest))],
+            }
+        )
+
 
 def _condition(b, intake, code, text, snomed, recorded) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     codes = [coding(f"{CS}/intake-condition", code, text)]

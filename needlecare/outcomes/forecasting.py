@@ -110,7 +110,7 @@ def histories_of(
 ) -> list[tuple[Any, durability.History]]:
     """(patient id, history) for each patient and indication with sessions: four queries, whatever the
     size. A session belongs to its plan's indications; a session without a plan, to every indication the
-    patient was assessed for. Smoking and sun exposure are not asked at intake yet: unknown."""
+    patient was assessed for. Skin type, smoking and sun exposure come from the latest intake."""
     scope: dict[str, Any] = {"clinic": clinic}
     if patient is not None:
         scope["patient"] = patient
@@ -130,7 +130,7 @@ def histories_of(
         .filter(pk__in=list(sessions))
         .values_list("pk", "date_of_birth")
     )
-    skin = _skin_types(Intake.objects.filter(**scope).filter(patient_id__in=list(sessions)))
+    profiles = _profiles(Intake.objects.filter(**scope).filter(patient_id__in=list(sessions)))
     answers = []
     for patient_id in sorted(sessions, key=str):
         by_indication = sessions[patient_id]
@@ -146,22 +146,26 @@ def histories_of(
                         sessions=tuple(sorted(days)),
                         assessments=tuple(scores[patient_id].get(name, ())),
                         date_of_birth=people.get(patient_id),
-                        fitzpatrick=skin.get(patient_id),
+                        **profiles.get(patient_id, {}),
                     ),
                 )
             )
     return answers
 
 
-def _skin_types(intakes: Iterable[Intake] | Any) -> dict[Any, int]:
-    """The Fitzpatrick type of each patient's latest intake (as plans.selectors.default_fitzpatrick)."""
-    latest: dict[Any, int] = {}
+def _profiles(intakes: Iterable[Intake] | Any) -> dict[Any, dict[str, Any]]:
+    """What each patient's latest intake says about the fade: Fitzpatrick type (as
+    plans.selectors.default_fitzpatrick), smoking and sun exposure. An answer missing or unknown in the
+    latest intake stays unknown, whatever an older intake said."""
+    latest: dict[Any, dict[str, Any]] = {}
     for patient_id, answers in intakes.order_by("patient_id", "version").values_list("patient_id", "answers"):
-        value = answers.get("fitzpatrick") if isinstance(answers, dict) else None
-        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 6:
-            latest[patient_id] = value
-        else:
-            latest.pop(patient_id, None)
+        answers = answers if isinstance(answers, dict) else {}
+        skin, smoker, sun = answers.get("fitzpatrick"), answers.get("smoker"), answers.get("sun_exposure")
+        latest[patient_id] = {
+            "fitzpatrick": skin if type(skin) is int and 1 <= skin <= 6 else None,
+            "smoker": smoker if isinstance(smoker, bool) else None,
+            "sun_exposure": sun if sun in ("low", "medium", "high") else None,
+        }
     return latest
 
 

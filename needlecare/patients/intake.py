@@ -72,6 +72,9 @@ class Intake(BaseModel):
     laser_or_peel_last_date: IsoDate | None = None
     skin_cancer_or_suspicious_lesion_at_site: StrictBool | None = None
     allergies: Annotated[list[Allergy], Field(max_length=40)] | None = None
+    # Not contraindications: they tell the forecast how fast collagen is likely to fade (CLINICAL.md).
+    smoker: StrictBool | None = None
+    sun_exposure: Literal["low", "medium", "high"] | None = None
 
     def answers(self) -> dict[str, Any]:
         """The answers given (absent keys stay absent), JSON-ready."""
@@ -146,6 +149,24 @@ QUESTIONS: tuple[Question, ...] = (
         "yes_no",
     ),
     Question("allergies", "Allergies (one per line, e.g. lidocaine, nickel)", "list"),
+    Question(
+        "smoker",
+        "Do you smoke?",
+        "yes_no",
+        help="Not a reason to refuse treatment: smoking breaks collagen down faster, so it helps us plan "
+        "your maintenance.",
+    ),
+    Question(
+        "sun_exposure",
+        "How much sun does your skin get?",
+        "choice",
+        (
+            ("low", "Little: mostly indoors, sun protection every day"),
+            ("medium", "Some: outdoors at weekends or in summer"),
+            ("high", "A lot: outdoors most days, for work or sport"),
+        ),
+        help="Sun breaks collagen down faster; it helps us plan your maintenance.",
+    ),
 )
 
 assert {q.field for q in QUESTIONS} == set(Intake.model_fields), "every intake field needs a question"
@@ -168,4 +189,6 @@ CLEAN_ANSWERS: dict[str, object] = {
     "recent_sunburn_at_site": False,
     "skin_cancer_or_suspicious_lesion_at_site": False,
     "allergies": [],
+    "smoker": False,
+    "sun_exposure": "medium",
 }

@@ -95,6 +95,9 @@ INTAKE_FIELDS: Mapping[str, IntakeField] = {
         "yes_no", "skin cancer or a changing mole or spot in the area"
     ),
     "allergies": IntakeField("list", "allergies"),
+    # No default rule reads these (the forecast does); a clinic's protocol may.
+    "smoker": IntakeField("yes_no", "smoking"),
+    "sun_exposure": IntakeField("choice", "sun exposure", ("low", "medium", "high")),
 }
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")

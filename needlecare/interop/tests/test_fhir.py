@@ -62,6 +62,12 @@ def test_a_rich_record_gives_a_valid_bundle_with_every_kind_of_resource(client, 
     fitzpatrick = [o for o in of(bundle, "Observation") if o["code"]["coding"][0]["code"] == "66472-2"]
     assert fitzpatrick[0]["code"]["coding"][0]["system"] == "http://loinc.org"
     assert fitzpatrick[0]["valueCodeableConcept"]["coding"][0]["code"] == "3"
+    (smoking,) = [o for o in of(bundle, "Observation") if o["code"]["coding"][0]["code"] == "72166-2"]
+    assert smoking["valueCodeableConcept"]["coding"][0] == {
+        "system": "http://snomed.info/sct",
+        "code": "8392000",
+        "display": "Non-smoker",
+    }
 
     (procedure,) = of(bundle, "Procedure")
     cartridge = next(c for c in procedure["contained"] if c["id"] == "cartridge")

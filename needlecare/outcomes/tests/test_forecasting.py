@@ -137,7 +137,23 @@ def test_the_skin_type_and_age_come_from_the_record(world_a):
     assert patient_id == world_a.patient.pk
     assert history.fitzpatrick == 5 and history.date_of_birth == world_a.patient.date_of_birth
     assert history.sessions == SESSIONS
-    assert (history.smoker, history.sun_exposure) == (None, None)  # not asked at intake
+    assert (history.smoker, history.sun_exposure) == (False, "medium")  # the clean intake's answers
+
+
+def test_smoking_and_sun_from_the_latest_intake_bring_the_fade_forward(world_a):
+    treat(world_a, world_a.patient)
+    make_intake(world_a.patient, by=world_a.owner, smoker=False, sun_exposure="low")
+    sheltered = forecast_for_patient(world_a.patient).indications[0]
+    make_intake(world_a.patient, by=world_a.owner, smoker=True, sun_exposure="high")
+    exposed = forecast_for_patient(world_a.patient).indications[0]
+    assert exposed.peak == sheltered.peak
+    assert exposed.fade_median < sheltered.fade_median
+    assert exposed.maintenance_due < sheltered.maintenance_due
+    # An answer left unknown in the latest intake is unknown, whatever an older intake said.
+    make_intake(world_a.patient, by=world_a.owner, smoker=None, sun_exposure=...)
+    prior = clinic_model(world_a.clinic).prior
+    [(_, history)] = histories_of(world_a.clinic, prior=prior, patient=world_a.patient)
+    assert (history.smoker, history.sun_exposure) == (None, None)
 
 
 def test_another_clinics_outcomes_never_inform_this_clinics_model(world_a, world_b):

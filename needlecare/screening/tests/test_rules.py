@@ -16,6 +16,8 @@ from needlecare.screening.rules import OUTCOMES, Decision, IntakeError, evaluate
 
 PROTOCOL = load_default()
 ON = date(2025, 3, 10)
+# The questions a rule reads; smoking and sun exposure are asked for the forecast, not for screening.
+SCREENED = sorted({rule.field for rule in PROTOCOL.contraindications.values()})
 ABSENT = object()  # marks a key to leave out ("not asked")
 
 # Every question answered, every answer "no": the patient nothing stops.
@@ -277,7 +279,8 @@ def test_an_empty_intake_is_never_eligible_and_lists_every_unasked_question():
         "filler_last_date",
         "laser_or_peel_last_date",
     }
-    assert asked_for == set(INTAKE_FIELDS) - dated
+    assert asked_for == set(SCREENED) - dated
+    assert set(INTAKE_FIELDS) - set(SCREENED) == {"smoker", "sun_exposure"}
 
 
 def test_the_decision_has_exactly_the_contract_shape():
@@ -460,7 +463,7 @@ def test_defer_until_is_the_latest_deferral_date_and_never_in_the_past(answers, 
 
 
 @settings(max_examples=300)
-@given(answers=intakes, on=on_dates, field=st.sampled_from(sorted(INTAKE_FIELDS)))
+@given(answers=intakes, on=on_dates, field=st.sampled_from(SCREENED))
 def test_an_unknown_answer_never_yields_eligible(answers, on, field):
     decision = evaluate({**answers, field: None}, PROTOCOL, on)
     assert decision.outcome != "eligible"
@@ -468,7 +471,7 @@ def test_an_unknown_answer_never_yields_eligible(answers, on, field):
 
 
 @settings(max_examples=200)
-@given(answers=intakes, on=on_dates, field=st.sampled_from(sorted(INTAKE_FIELDS)))
+@given(answers=intakes, on=on_dates, field=st.sampled_from(SCREENED))
 def test_an_unasked_question_never_yields_eligible_unless_leaving_it_out_means_never(answers, on, field):
     answers = {key: value for key, value in answers.items() if key != field}
     decision = evaluate(answers, PROTOCOL, on)
@@ -489,3 +492,23 @@ def test_every_decision_has_the_contract_shape(answers, on):
     assert set(shape) == {"outcome", "defer_until", "findings", "protocol"}
     assert all(set(item) == {"rule", "severity", "message", "source"} for item in shape["findings"])
     assert all(item["message"] and item["source"] for item in shape["findings"])
+
+
+@settings(max_examples=200)
+@given(
+    answers=intakes,
+    on=on_dates,
+    smoker=st.sampled_from([ABSENT, None, True, False]),
+    sun=st.sampled_from([ABSENT, None, "low", "medium", "high"]),
+)
+def test_smoking_and_sun_exposure_never_change_the_decision(answers, on, smoker, sun):
+    plain = {k: v for k, v in answers.items() if k not in ("smoker", "sun_exposure")}
+    given = {**plain, "smoker": smoker, "sun_exposure": sun}
+    given = {k: v for k, v in given.items() if v is not ABSENT}
+    assert evaluate(given, PROTOCOL, on) == evaluate(plain, PROTOCOL, on)
+
+
+def test_a_bad_smoking_or_sun_answer_is_named():
+    with pytest.raises(IntakeError) as refused:
+        read_answers({"smoker": "sometimes", "sun_exposure": "lots"})
+    assert set(refused.value.problems) == {"smoker", "sun_exposure"}
