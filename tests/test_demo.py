@@ -8,6 +8,8 @@ from needlecare.audit.models import AuditEvent
 from needlecare.audit.services import verify_chain
 from needlecare.clinics.models import Clinic
 from needlecare.demo import DEMO_PASSWORD
+from needlecare.outcomes import durability
+from needlecare.outcomes.forecasting import clinic_model, histories_of, scales_of
 from needlecare.patients.models import Intake, Patient
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +40,18 @@ def test_seed_creates_both_demo_clinics_with_their_staff_and_patients(capsys):
         assert len(fitzpatrick) >= 5
         ages = {p.date_of_birth.year for p in patients}
         assert max(ages) - min(ages) >= 30
+        habits = Intake.objects.filter(clinic=clinic).values_list("answers__smoker", "answers__sun_exposure")
+        assert {smoker for smoker, _ in habits} == {True, False}
+        assert {sun for _, sun in habits} == {"low", "medium", "high"}
+        # The clinic's own follow-ups: some patients still improved, some faded, so its durability curves
+        # fall and its forecasts learn from its own data.
+        model = clinic_model(clinic)
+        seen = {
+            durability.observe(history, model.prior, scales_of(clinic)).status
+            for _, history in histories_of(clinic, prior=model.prior)
+        }
+        assert {"holding", "faded", "building"} <= seen
+        assert model.clinic_patients >= 4
         assert verify_chain(clinic).ok
 
 

@@ -1,6 +1,7 @@
 """Demo outcomes: a baseline and follow-ups for every patient with sessions, synthetic photos labelled
-"DEMO" (drawn with Pillow, no real face), and a few patients treated over a year ago with a year of
-follow-ups, so the forecast has the clinic's own data to learn from. Idempotent.
+"DEMO" (drawn with Pillow, no real face), and a few patients treated one to three years ago with up to
+three years of follow-ups (some still improved, some faded), so the forecast and the clinic's durability
+curves have the clinic's own data to learn from. Idempotent.
 
 The follow-up scores follow the protocol's stated prior (CLINICAL.md section 8): improvement builds over
 the series, peaks about 3 months after the last session, then halves over 12 months (fine lines,
@@ -36,7 +37,7 @@ from needlecare.treatments.models import Treatment
 from needlecare.treatments.services import SessionInput, SessionRefused, ZoneEntry, record_treatment
 
 HALF_LIFE_MONTHS = {"acne_scars": 36, "surgical_scars": 36, "stretch_marks": 24}  # others: 12 [CLINICAL 8]
-FOLLOW_UP_MONTHS = (1, 3, 6, 9, 12, 15, 18, 24)
+FOLLOW_UP_MONTHS = (1, 3, 6, 9, 12, 15, 18, 24, 30, 36)
 # The scale a clinician grades each indication on, its baseline range (worse end) and best reachable.
 MAIN_SCALE = {
     "acne_scars": "goodman_baron_qualitative",
@@ -44,8 +45,8 @@ MAIN_SCALE = {
     "fine_lines": "wrinkle_severity",
     "sun_damage": "glogau",
 }
-HISTORIC_PATIENTS = 4
-HISTORIC_INDICATIONS = ("acne_scars", "fine_lines", "uneven_texture", "acne_scars")
+HISTORIC_PATIENTS = 8
+HISTORIC_INDICATIONS = ("acne_scars", "fine_lines", "uneven_texture", "acne_scars", "fine_lines")
 
 
 def seed_clinic(clinic: Clinic, today: date) -> None:
@@ -79,6 +80,7 @@ def seed_clinic(clinic: Clinic, today: date) -> None:
 def _seed_patient(  # type: ignore[no-untyped-def]
     series: list[Treatment], today: date, by, rng: random.Random, *, with_photos: bool, indication: str | None
 ) -> None:
+    historic = indication is not None  # one of the earlier programme's patients (_seed_history)
     first, last = series[0], series[-1]
     patient = first.patient
     plan = next((t.plan for t in series if t.plan_id), None)
@@ -89,8 +91,11 @@ def _seed_patient(  # type: ignore[no-untyped-def]
     key = MAIN_SCALE.get(indication, "wrinkle_severity")
     scale = scales.STANDARD[key]
     baseline_day = first.performed_on
-    # How bad it was, and how much of the way to the best score this patient can get at the peak.
+    # How bad it was, and how much of the way to the best score this patient can get at the peak. The
+    # earlier programme's patients start at the worse end, so their fade shows on a whole-number scale.
     baseline = min(scale.maximum, scale.minimum + 2 + rng.randint(0, int(scale.maximum - scale.minimum) - 2))
+    if historic:
+        baseline = scale.maximum
     peak_share = rng.uniform(0.45, 0.8)
     half_life = HALF_LIFE_MONTHS.get(indication, 12) * rng.uniform(0.7, 1.3)
     peak_day = last.performed_on + timedelta(days=90)
@@ -238,8 +243,8 @@ def _photo(patient: Patient, by, day: date, zone: str, *, spots: int, session) -
 
 
 def _seed_history(clinic: Clinic, today: date, by, rng: random.Random) -> dict[object, str]:  # type: ignore[no-untyped-def]
-    """A few patients who had a series 13-20 months ago (recorded like every session: screened on the
-    day, consent on file), so the clinic has a year of its own follow-ups."""
+    """A few patients who had a series 13 to 38 months ago (recorded like every session: screened on the
+    day, consent on file), so the clinic has up to three years of its own follow-ups."""
     old = today - timedelta(days=365)
     if (
         Treatment.objects.filter(clinic=clinic, performed_on__lte=old).values("patient").distinct().count()
@@ -265,7 +270,7 @@ def _seed_history(clinic: Clinic, today: date, by, rng: random.Random) -> dict[o
             or not consent_status(patient).valid
         ):
             continue
-        start = today - timedelta(days=400 + 45 * made + rng.randint(0, 30))
+        start = today - timedelta(days=400 + 160 * made + rng.randint(0, 30))
         with transaction.atomic():
             recorded = 0
             for number in range(4):
