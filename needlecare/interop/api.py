@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import OWNER_ONLY
 from needlecare.interop import services
-from needlecare.interop.export import clinic_zip, patient_zip
+from needlecare.interop.export import clinic_zip, download, patient_zip
 from needlecare.interop.fhir import patient_bundle
 from needlecare.interop.importer import (
     ImportChanged,
@@ -69,21 +69,15 @@ def fhir_bundle(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     return HttpResponse(json.dumps(bundle), content_type="application/fhir+json")
 
 
-def _zip(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @router.get("/patients/{patient_id}/export", response={200: bytes, **ERRORS}, openapi_extra=ZIP)
 def patient_export(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """The patient's whole record as a ZIP (`application/zip`): `fhir.json` (FHIR R4 Bundle),
     `record.json` (every row, table by table), `photos/`, `consents/` (as signed, HTML) and
     `aftercare/` (the PDF sheets)."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
-    data = patient_zip(patient, by=request.user, generated_at=timezone.now())
+    archive = patient_zip(patient, by=request.user, generated_at=timezone.now())
     record_patient_read(patient=patient, by=request.user, action="patient.full_export", request=request)
-    return _zip(data, f"patient-{patient.pk}.zip")
+    return download(archive, f"patient-{patient.pk}.zip")
 
 
 @router.get("/clinic/export", response={200: bytes, **ERRORS}, openapi_extra=ZIP)
@@ -91,9 +85,9 @@ def clinic_export(request):  # type: ignore[no-untyped-def]
     """The whole clinic as a ZIP (owner only): `record.json`, `patients.csv` (the import's shape),
     `audit.json`, and each patient's own export under `patients/<id>/`. Erased patients are not in it."""
     _owner(request)
-    data = clinic_zip(request.clinic, by=request.user, generated_at=timezone.now())
+    archive = clinic_zip(request.clinic, by=request.user, generated_at=timezone.now())
     record_event(clinic=request.clinic, user=request.user, action="clinic.full_export", request=request)
-    return _zip(data, f"clinic-{request.clinic.slug}.zip")
+    return download(archive, f"clinic-{request.clinic.slug}.zip")
 
 
 def _import(request, payload, *, dry_run: bool, confirmed: list[int] | None):  # type: ignore[no-untyped-def]

@@ -3,16 +3,21 @@
 Which tables go in is not a list someone must keep up to date: every model of the project linked to the
 patient (or clinic), directly or through other exported rows, is found by walking the foreign keys,
 so a table added later is exported too ("no hidden table"). Secrets (password and token hashes) stay.
+
+An archive is written to a temporary file on disk, never held in memory, and sent from there: a clinic's
+photos can run to gigabytes.
 """
 
 import csv
 import io
 import json
+import tempfile
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.apps import apps
 from django.conf import settings
@@ -20,6 +25,7 @@ from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.http import FileResponse
 from django.template.loader import render_to_string
 
 from needlecare.clinics.models import Clinic
@@ -187,15 +193,35 @@ aftercare/     the aftercare sheets given after each session (PDF)
 """
 
 
-def patient_zip(patient: Patient, *, by: Any, generated_at: datetime) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+def _archive(write: Callable[[zipfile.ZipFile], None]) -> IO[bytes]:
+    """A ZIP written by ``write`` into a temporary file (deleted once closed), rewound for reading."""
+    out = tempfile.TemporaryFile()
+    try:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            write(archive)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
+def download(archive: IO[bytes], filename: str) -> FileResponse:
+    """Send an archive from its file, chunk by chunk; the file is closed (and so deleted) when sent."""
+    response = FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def patient_zip(patient: Patient, *, by: Any, generated_at: datetime) -> IO[bytes]:
+    def write(archive: zipfile.ZipFile) -> None:
         archive.writestr(
             "README.txt",
             README.format(what=f"patient {patient.pk}", when=generated_at.isoformat(), who=by.email),
         )
         _patient_files(archive, patient, "", generated_at)
-    return buffer.getvalue()
+
+    return _archive(write)
 
 
 PATIENT_COLUMNS = ["id", "reference", "given_name", "family_name", "preferred_name", "date_of_birth", "sex"]
@@ -214,11 +240,10 @@ def patients_csv(clinic: Clinic) -> str:
     return out.getvalue()
 
 
-def clinic_zip(clinic: Clinic, *, by: Any, generated_at: datetime) -> bytes:
+def clinic_zip(clinic: Clinic, *, by: Any, generated_at: datetime) -> IO[bytes]:
     from needlecare.audit.models import AuditEvent
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    def write(archive: zipfile.ZipFile) -> None:
         archive.writestr(
             "README.txt",
             README.format(what=f"clinic {clinic.slug}", when=generated_at.isoformat(), who=by.email)
@@ -232,7 +257,8 @@ def clinic_zip(clinic: Clinic, *, by: Any, generated_at: datetime) -> bytes:
         archive.writestr("audit.json", _json(list(events)))
         for patient in Patient.objects.filter(clinic=clinic, erased_at__isnull=True).select_related("clinic"):
             _patient_files(archive, patient, f"patients/{patient.pk}/", generated_at)
-    return buffer.getvalue()
+
+    return _archive(write)
 
 
 def table_counts(rows: dict[type[models.Model], list[Any]]) -> dict[str, int]:

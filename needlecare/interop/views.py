@@ -12,7 +12,7 @@ from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, OWNER_ONLY
 from needlecare.interop import services
-from needlecare.interop.export import clinic_zip, patient_zip
+from needlecare.interop.export import clinic_zip, download, patient_zip
 from needlecare.interop.fhir import patient_bundle
 from needlecare.interop.forms import EraseForm, MappingForm, UploadForm
 from needlecare.interop.importer import (
@@ -56,27 +56,21 @@ def fhir_bundle(request, patient_id):
     return response
 
 
-def _zip(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_GET
 @staff(ALL_ROLES)
 def patient_export(request, patient_id):
     patient = patient_selectors.patient_for(request.clinic, patient_id)
-    data = patient_zip(patient, by=request.user, generated_at=timezone.now())
+    archive = patient_zip(patient, by=request.user, generated_at=timezone.now())
     record_patient_read(patient=patient, by=request.user, action="patient.full_export", request=request)
-    return _zip(data, f"patient-{patient.pk}.zip")
+    return download(archive, f"patient-{patient.pk}.zip")
 
 
 @require_GET
 @staff(OWNER_ONLY)
 def clinic_export(request):
-    data = clinic_zip(request.clinic, by=request.user, generated_at=timezone.now())
+    archive = clinic_zip(request.clinic, by=request.user, generated_at=timezone.now())
     record_event(clinic=request.clinic, user=request.user, action="clinic.full_export", request=request)
-    return _zip(data, f"clinic-{request.clinic.slug}-{timezone.now():%Y-%m-%d}.zip")
+    return download(archive, f"clinic-{request.clinic.slug}-{timezone.now():%Y-%m-%d}.zip")
 
 
 @require_http_methods(["GET", "POST"])

@@ -234,30 +234,33 @@ def _serve(request: Any, photo: Photo, name: str, action: str) -> FileResponse:
     return response
 
 
-@require_GET
-@staff(CLINICAL_ROLES)
-def photo_image(request, patient_id, photo_id):
+def _photo_of(request, patient_id, photo_id):  # type: ignore[no-untyped-def]
+    """The photo, 404 unless it is this clinic's and this patient's; its patient already loaded."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     photo = selectors.photo_of(patient, photo_id)
     photo.patient = patient
+    return photo
+
+
+@require_GET
+@staff(CLINICAL_ROLES)
+def photo_image(request, patient_id, photo_id):
+    photo = _photo_of(request, patient_id, photo_id)
     return _serve(request, photo, photo.file, "photo.image")
 
 
 @require_GET
 @staff(CLINICAL_ROLES)
 def photo_thumbnail(request, patient_id, photo_id):
-    patient = patient_selectors.patient_for(request.clinic, patient_id)
-    photo = selectors.photo_of(patient, photo_id)
-    photo.patient = patient
+    photo = _photo_of(request, patient_id, photo_id)
     return _serve(request, photo, photo.thumbnail, "photo.thumbnail")
 
 
 @require_POST
 @staff(CLINICAL_ROLES)
 def photo_marketing(request, patient_id, photo_id):
-    patient = patient_selectors.patient_for(request.clinic, patient_id)
-    photo = selectors.photo_of(patient, photo_id)
-    photo.patient = patient
+    photo = _photo_of(request, patient_id, photo_id)
+    patient = photo.patient
     wanted = request.POST.get("marketing") == "1"
     try:
         services.set_photo_marketing(photo=photo, by=request.user, marketing=wanted, request=request)

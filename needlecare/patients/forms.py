@@ -68,10 +68,14 @@ class IntakeForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for q in QUESTIONS:
             if q.kind == "yes_no":
-                self.fields[q.field] = forms.ChoiceField(label=q.text, choices=YES_NO, required=False)
+                self.fields[q.field] = forms.ChoiceField(
+                    label=q.text, choices=YES_NO, required=False, help_text=q.help
+                )
             elif q.kind == "choice":
                 choices = [(NOT_ASKED, "— not asked —"), *q.choices, (UNKNOWN, "Unknown")]
-                self.fields[q.field] = forms.ChoiceField(label=q.text, choices=choices, required=False)
+                self.fields[q.field] = forms.ChoiceField(
+                    label=q.text, choices=choices, required=False, help_text=q.help
+                )
             elif q.kind == "fitzpatrick":
                 choices = [(NOT_ASKED, "— not assessed —")] + [
                     (str(n), f"Type {r}") for n, r in enumerate(["I", "II", "III", "IV", "V", "VI"], 1)

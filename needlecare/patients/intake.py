@@ -161,11 +161,11 @@ QUESTIONS: tuple[Question, ...] = (
         "How much sun does your skin get?",
         "choice",
         (
-            ("low", "Little: mostly indoors, sun protection every day"),
-            ("medium", "Some: outdoors at weekends or in summer"),
-            ("high", "A lot: outdoors most days, for work or sport"),
+            ("low", "Little: mostly indoors"),
+            ("medium", "Some: outdoors at weekends"),
+            ("high", "A lot: outdoors most days"),
         ),
-        help="Sun breaks collagen down faster; it helps us plan your maintenance.",
+        help="Sun breaks collagen down faster, so this too helps us plan your maintenance.",
     ),
 )
 

@@ -328,15 +328,11 @@ def my_fhir(request):
 @patient
 def my_zip(request):
     """The patient's whole record as a ZIP (data, consents as signed, aftercare sheets)."""
-    from django.http import HttpResponse
     from django.utils import timezone
 
-    from needlecare.interop.export import patient_zip
+    from needlecare.interop.export import download, patient_zip
 
     person = request.patient
-    data = patient_zip(person, by=_PortalReader(person), generated_at=timezone.now())
+    archive = patient_zip(person, by=_PortalReader(person), generated_at=timezone.now())
     record_patient_read(patient=person, by=services.ACTOR, action="portal.full_export", request=request)
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="my-record-{timezone.now():%Y-%m-%d}.zip"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(archive, f"my-record-{timezone.now():%Y-%m-%d}.zip")

@@ -8,9 +8,11 @@ import zipfile
 import pytest
 from django.apps import apps
 from django.db import models
+from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
 from needlecare.audit.models import AuditEvent
+from needlecare.interop.export import clinic_zip, download
 from needlecare.interop.services import erase_patient
 from needlecare.interop.tests.rich import FAMILY, GIVEN, rich_patient
 from needlecare.patients.models import Patient
@@ -98,3 +100,20 @@ def test_the_clinic_export_holds_every_patient_but_the_erased(
     assert refused.status_code == 403
     client.force_login(world_a.front_desk)
     assert client.get("/clinic/export.zip").status_code == 403
+
+
+def test_an_export_is_written_to_a_temporary_file_and_streamed_from_it(client, world_a, rich):
+    """A clinic's photos can run to gigabytes: the archive is built on disk, never in memory, sent in
+    chunks (Django's FileResponse closes the file, which unlinks it, when the response is done)."""
+    archive = clinic_zip(world_a.clinic, by=world_a.owner, generated_at=timezone.now())
+    assert archive.fileno() >= 0 and archive.tell() == 0  # an operating-system file, rewound
+    response = download(archive, "clinic.zip")
+    body = b"".join(response.streaming_content)
+    assert f"patients/{rich.patient.pk}/photos/" in " ".join(zipfile.ZipFile(io.BytesIO(body)).namelist())
+
+    client.force_login(world_a.owner)
+    response = client.get("/clinic/export.zip")
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"].startswith('attachment; filename="clinic-')
+    assert response["Cache-Control"] == "private, no-store"
+    assert int(response["Content-Length"]) == len(b"".join(response.streaming_content))

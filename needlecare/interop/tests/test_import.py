@@ -173,9 +173,8 @@ def test_the_clinic_export_imports_into_a_fresh_clinic_unchanged(client, world_a
         notes='said "call after 5"',
         sex="female",
     )
-    archive = zipfile.ZipFile(
-        io.BytesIO(client.get("/api/v1/clinic/export", HTTP_AUTHORIZATION=token_for(world_a.owner)).content)
-    )
+    response = client.get("/api/v1/clinic/export", HTTP_AUTHORIZATION=token_for(world_a.owner))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     exported = archive.read("patients.csv").decode()
     header = token_for(world_b.owner)
     dry = post(client, header, csv=exported).json()

@@ -150,6 +150,8 @@ INTAKE = {
     "isotretinoin_last_dose": "2026-09-01",
     "neurotoxin_last_date__state": "unknown",
     "allergies": "lidocaine\nnickel",
+    "smoker": "yes",
+    "sun_exposure": "high",
 }
 
 
@@ -168,8 +170,17 @@ def test_any_role_enters_intake_and_it_becomes_a_new_version(client, world_a, ro
         "isotretinoin_last_dose": "2026-09-01",
         "neurotoxin_last_date": None,
         "allergies": ["lidocaine", "nickel"],
+        "smoker": True,
+        "sun_exposure": "high",
     }
     assert intake.submitted_by == world_a.member(role)
+
+
+def test_the_intake_form_says_why_smoking_and_sun_are_asked(client, world_a):
+    client.force_login(world_a.front_desk)
+    page = client.get(f"/patients/{world_a.patient.pk}/intake/new/").content.decode()
+    assert "Do you smoke?" in page and "Not a reason to refuse treatment" in page
+    assert "A lot: outdoors most days" in page and "helps us plan your maintenance" in page
 
 
 def test_earlier_intake_versions_stay_unchanged_and_readable(client, world_a):

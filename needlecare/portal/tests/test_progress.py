@@ -72,7 +72,8 @@ def test_the_zip_download_is_my_record_only_and_audited(client, treated):
     other = make_patient(treated.clinic, by=treated.owner, family_name="Someoneelse")
     response = sign_in_as(client, treated.patient).get("/portal/my-record/record.zip")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert response.streaming and response["Cache-Control"] == "private, no-store"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
     assert "README.txt" in names and "the patient" in archive.read("README.txt").decode()
     everything = b"".join(archive.read(n) for n in names)
