@@ -218,6 +218,8 @@ class Forecast:
     fade_high: date
     maintenance_due: date
     clinic_patients: int  # how many of the clinic's patients with follow-up informed the model
+    # What the patient told us that brings the fade forward and that they can change: "smoking", "sun".
+    hastened_by: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -262,6 +264,8 @@ def plain_answer(forecast: Forecast, *, today: date, indication_label: str) -> s
         if forecast.basis == "evidence"
         else "This forecast is based on published studies and on the results of this clinic's own patients."
     )
+    advice = HABIT_ADVICE.get(forecast.hastened_by)
+    middle = f"{middle} {advice}" if advice else middle
     return f"No, not permanent: the skin goes on ageing. {middle} {basis}"
 
 
@@ -519,9 +523,31 @@ def forecast(
                 fade_high=high,
                 maintenance_due=due,
                 clinic_patients=model.clinic_patients,
+                hastened_by=hastened_by(history),
             )
         )
     return answers
+
+
+def hastened_by(history: History) -> tuple[str, ...]:
+    """The patient's own habits that speed the fade up and that they can change [Fisher 1997; Morita
+    2007]: smoking, and a lot of sun."""
+    return tuple(
+        habit
+        for habit, present in (("smoking", history.smoker is True), ("sun", history.sun_exposure == "high"))
+        if present
+    )
+
+
+# What to tell a patient whose own habits speed the fade up (CLINICAL.md section 1).
+HABIT_ADVICE = {
+    ("smoking",): "You told us you smoke: smoking breaks collagen down faster, so stopping helps your result "
+    "last longer.",
+    ("sun",): "Your skin gets a lot of sun, which breaks collagen down faster: broad-spectrum SPF 30+ every "
+    "day and shade help your result last longer.",
+    ("smoking", "sun"): "You told us you smoke and your skin gets a lot of sun: both break collagen down "
+    "faster. Broad-spectrum SPF 30+ every day, shade, and stopping smoking help your result last longer.",
+}
 
 
 def forecast_cohort(

@@ -395,7 +395,7 @@ def test_any_cohort_can_be_fitted_and_forecast(cohort):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _answer(status="holding", basis="evidence", due=date(2027, 10, 1)):  # type: ignore[no-untyped-def]
+def _answer(status="holding", basis="evidence", due=date(2027, 10, 1), hastened_by=()):  # type: ignore[no-untyped-def]
     forecast = durability.Forecast(
         "acne_scars",
         status,
@@ -406,6 +406,7 @@ def _answer(status="holding", basis="evidence", due=date(2027, 10, 1)):  # type:
         date(2031, 6, 1),
         due,
         0,
+        hastened_by,
     )
     return durability.plain_answer(forecast, today=date(2026, 11, 25), indication_label="Acne scars")
 
@@ -420,3 +421,19 @@ def test_the_patient_is_told_it_is_not_permanent_when_it_fades_and_when_to_come_
     assert "Plan a maintenance session now." in _answer(due=date(2026, 11, 1))
     faded = _answer(status="faded")
     assert "has faded to less than half of its best" in faded and "Plan a maintenance" not in faded
+
+
+def test_the_patient_hears_which_of_their_habits_shorten_it_and_what_helps():
+    assert "smoke" not in _answer() and "SPF" not in _answer()
+    smoking = _answer(hastened_by=("smoking",))
+    assert "You told us you smoke" in smoking and "stopping helps" in smoking and "SPF" not in smoking
+    sun = _answer(hastened_by=("sun",))
+    assert "a lot of sun" in sun and "SPF 30+ every day" in sun and "smoke" not in sun
+    both = _answer(status="faded", hastened_by=("smoking", "sun"))
+    assert "has faded" in both and "smoke and your skin gets a lot of sun" in both
+    # Read from what the patient told us; unknown says nothing.
+    history = durability.History("acne_scars", (date(2026, 1, 1),), smoker=True, sun_exposure="high")
+    assert durability.hastened_by(history) == ("smoking", "sun")
+    assert durability.hastened_by(durability.History("acne_scars", (date(2026, 1, 1),))) == ()
+    low = durability.History("acne_scars", (date(2026, 1, 1),), smoker=False, sun_exposure="low")
+    assert durability.hastened_by(low) == ()

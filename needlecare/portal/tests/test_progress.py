@@ -47,6 +47,19 @@ def test_my_progress_shows_the_chart_and_a_plain_answer(client, treated):
     assert 'href="/portal/progress/"' in client.get("/portal/").content.decode()
 
 
+def test_my_progress_says_which_of_my_habits_shorten_it(client, treated, token_for):
+    before = sign_in_as(client, treated.patient).get("/portal/progress/").content.decode()
+    assert "You told us you smoke" not in before
+    make_intake(treated.patient, by=treated.owner, smoker=True, sun_exposure="high")
+    html = client.get("/portal/progress/").content.decode()
+    assert "You told us you smoke and your skin gets a lot of sun" in html and "SPF 30+" in html
+    # The API gives staff the same words.
+    api = client.get(
+        f"/api/v1/patients/{treated.patient.pk}/forecast", HTTP_AUTHORIZATION=token_for(treated.practitioner)
+    )
+    assert "You told us you smoke" in api.json()["indications"][0]["plain_language"]
+
+
 def test_my_progress_without_sessions_still_answers(client, world_a):
     page = sign_in_as(client, world_a.patient).get("/portal/progress/")
     assert page.status_code == 200
