@@ -50,6 +50,15 @@ def _labels(items: dict[str, Any]) -> dict[str, str]:
     return {key: getattr(item, "label", None) or key.replace("_", " ") for key, item in items.items()}
 
 
+HABITS = {"smoking": "smoking", "sun": "a lot of sun"}
+
+
+def _hastened_by(forecast: Any) -> str:
+    """The patient's habits from the latest intake that bring the forecast fade forward, in words."""
+    habits = {h for item in getattr(forecast, "indications", None) or [] for h in item.hastened_by}
+    return " and ".join(HABITS[h] for h in HABITS if h in habits)
+
+
 def _bands(forecast: Any) -> dict[str, charts.Band]:
     """The forecast band of each indication, for the charts."""
     bands: dict[str, charts.Band] = {}
@@ -96,6 +105,7 @@ def outcomes_page(request, patient_id):
             "has_forecasting": forecast is not None,
             "forecast_rows": sorted((names.get(k, k), band) for k, band in bands.items()),
             "forecast_note": getattr(forecast, "note", ""),
+            "hastened_by": _hastened_by(forecast),
             "scales": list(available.values()),
         },
     )

@@ -140,7 +140,7 @@ def test_the_skin_type_and_age_come_from_the_record(world_a):
     assert (history.smoker, history.sun_exposure) == (False, "medium")  # the clean intake's answers
 
 
-def test_smoking_and_sun_from_the_latest_intake_bring_the_fade_forward(world_a):
+def test_smoking_and_sun_from_the_latest_intake_bring_the_fade_forward(client, world_a):
     treat(world_a, world_a.patient)
     make_intake(world_a.patient, by=world_a.owner, smoker=False, sun_exposure="low")
     sheltered = forecast_for_patient(world_a.patient).indications[0]
@@ -149,6 +149,11 @@ def test_smoking_and_sun_from_the_latest_intake_bring_the_fade_forward(world_a):
     assert exposed.peak == sheltered.peak
     assert exposed.fade_median < sheltered.fade_median
     assert exposed.maintenance_due < sheltered.maintenance_due
+    assert exposed.hastened_by == ("smoking", "sun") and sheltered.hastened_by == ()
+    # The practitioner sees why, on the patient's outcomes page.
+    client.force_login(world_a.practitioner)
+    html = client.get(f"/patients/{world_a.patient.pk}/outcomes/").content.decode()
+    assert "Brought forward by smoking and a lot of sun, from the latest intake" in html
     # An answer left unknown in the latest intake is unknown, whatever an older intake said.
     make_intake(world_a.patient, by=world_a.owner, smoker=None, sun_exposure=...)
     prior = clinic_model(world_a.clinic).prior
