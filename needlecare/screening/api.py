@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 
 from needlecare.patients import selectors as patient_selectors
@@ -87,7 +87,7 @@ def screen(request, patient_id: UUID, payload: ScreenIn):  # type: ignore[no-unt
     except DjangoValidationError as error:
         raise HttpError(422, " ".join(error.messages)) from None
     decision = selectors.screening_of(patient, decision.pk)
-    return 201, _out(decision, services.clinic_today(request.clinic))
+    return Status(201, _out(decision, services.clinic_today(request.clinic)))
 
 
 @router.get("/{patient_id}/screenings", response={200: StoredDecisionList, **ERRORS})
