@@ -47,6 +47,11 @@ MIN_PEAK_IMPROVEMENT = 0.05
 MAX_FADE_MONTHS = 1200.0
 # A fade seen on or before the model's peak day is put at most this long after the peak.
 MIN_FADE_MONTHS = 0.5
+# A visit shows that the improvement held only when it is clearly above half the peak: at least this
+# share of it. A score just above half is within rating noise of having faded; counting it pushed the
+# clinic's fitted half-lives up and maintenance too late (docs/forecast.md, "How good is it?", gives the
+# figures before and after).
+CLEARLY_HELD = 0.55
 
 # How far the clinic's data may move the prior: standard deviations of the Gaussian priors on the log
 # scale. Statistical choices, not clinical figures: 0.3 lets a clinic's durability differ from the
@@ -342,24 +347,24 @@ def observe(history: History, prior: Prior, scales: Mapping[str, Scale] = SCALES
     # the true peak after the peak (the fade is exponential), so the fade is timed from that visit.
     if best_day > peak and best + 1 < len(series) and not any(peak <= day < best_day for day, _ in series):
         origin = best_day
-    previous = best_day
+    held = best_day  # the last visit that clearly showed the improvement held
     after = series[best + 1 :]
     for index, (day, value) in enumerate(after):
         # A fall below half counts when the next score (if any) confirms it, not on one low score.
         confirmed = index + 1 == len(after) or after[index + 1][1] < peak_value / 2
         if value < peak_value / 2 and confirmed:
             upper = max(months_between(origin, day), MIN_FADE_MONTHS)
-            lower = max(months_between(origin, previous), 0.0)
+            lower = max(months_between(origin, held), 0.0)
             if lower >= upper:  # both visits before the model's peak: all we know is "early"
                 lower = 0.0
             return Observation("faded", peak, lower, upper, peak_value)
-        previous = day
-    # Still above half at the last visit: counted from the peak, so a forecast never says the fade came
-    # before a visit that showed the improvement held.
-    last_seen = months_between(peak, series[-1][0])
-    if last_seen <= 0:
+        if value >= peak_value * CLEARLY_HELD:
+            held = day
+    if months_between(peak, series[-1][0]) <= 0:
         return Observation("building", peak, peak_improvement=peak_value)
-    return Observation("holding", peak, last_seen, math.inf, peak_value)
+    # Still above half at the last visit: held at least until the last visit that clearly showed it,
+    # counted from the peak, so a forecast never says the fade came before that visit.
+    return Observation("holding", peak, max(months_between(peak, held), 0.0), math.inf, peak_value)
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from needlecare.outcomes.durability import (
     fit,
     forecast,
     forecast_cohort,
+    months_between,
     observe,
     prior_model,
 )
@@ -298,9 +299,25 @@ def test_patients_still_improved_do_not_shorten_the_forecast():
     assert model.half_life_months("fine_lines") > 12  # the published figure
     assert model.half_life_months("fine_lines") > median(o.lower_months for o in holding)
     for history, answer in zip(histories, forecast(model, histories), strict=True):
-        last_seen = max(a.on for a in history.assessments)
         if observe(history, PRIOR).status == "holding":
-            assert answer.fade_low > last_seen
+            # Never a fade before the last visit that clearly showed the improvement held.
+            series = durability.improvement_series(history)
+            peak = max(value for _, value in series)
+            clearly_held = max(day for day, value in series if value >= durability.CLEARLY_HELD * peak)
+            assert answer.fade_low > clearly_held
+
+
+def test_a_score_just_above_half_does_not_count_as_held_but_one_clearly_above_does():
+    """Rating noise: a visit at 52% of the peak is as likely faded as not; the fade may come before it."""
+    s = lambda day, value: Assessment(day, "wrinkle_severity", value)  # noqa: E731  # 1 (best) .. 5
+    start = date(2024, 1, 5)
+    visits = (s(start, 5), s(date(2024, 7, 1), 1))  # improvement 1.0 at the peak
+    just = History("fine_lines", (start,), (*visits, s(date(2025, 7, 1), 2.92)))  # 0.52 of the peak
+    clearly = History("fine_lines", (start,), (*visits, s(date(2025, 7, 1), 2.6)))  # 0.60 of the peak
+    peak_day = add_months(start, PRIOR.peak_months)
+    assert observe(just, PRIOR).lower_months == pytest.approx(months_between(peak_day, date(2024, 7, 1)))
+    assert observe(clearly, PRIOR).lower_months == pytest.approx(months_between(peak_day, date(2025, 7, 1)))
+    assert observe(just, PRIOR).status == observe(clearly, PRIOR).status == "holding"
 
 
 def test_the_80_percent_interval_holds_the_truth_for_about_80_percent_of_patients():
