@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 
 from needlecare.clinics.models import Clinic
 from needlecare.outcomes import durability
@@ -170,8 +170,18 @@ def _profiles(intakes: Iterable[Intake] | Any) -> dict[Any, dict[str, Any]]:
 
 
 def _data_version(clinic: Clinic) -> str:
-    """Changes whenever a score or session is added, changed or removed (two aggregate queries)."""
-    scores = Assessment.objects.filter(clinic=clinic).aggregate(n=Count("pk"), last=Max("recorded_at"))
-    sessions = Treatment.objects.filter(clinic=clinic).aggregate(n=Count("pk"), last=Max("created_at"))
-    text = f"{scores['n']}:{scores['last']}:{sessions['n']}:{sessions['last']}"
+    """Changes whenever a score, a session or an intake (smoking, sun, skin type) is added, changed or
+    removed: one query, however much data."""
+
+    def stamp(model: Any, changed: str) -> dict[str, Any]:
+        rows = model.objects.filter(clinic=OuterRef("pk")).order_by().values("clinic")
+        return {
+            f"{model.__name__}_n": Subquery(rows.annotate(n=Count("pk")).values("n")),
+            f"{model.__name__}_last": Subquery(rows.annotate(last=Max(changed)).values("last")),
+        }
+
+    columns = {**stamp(Assessment, "recorded_at"), **stamp(Treatment, "created_at")}
+    columns |= stamp(Intake, "submitted_at")
+    values = Clinic.objects.filter(pk=clinic.pk).annotate(**columns).values(*columns).first() or {}
+    text = ":".join(f"{values.get(name)}" for name in sorted(columns))
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -181,6 +181,21 @@ def test_a_new_score_refits_the_cached_model(world_a):
     assert clinic_model(world_a.clinic).clinic_patients == 1
 
 
+def test_a_new_intake_refits_the_cached_model_and_another_clinics_does_not(world_a, world_b):
+    treat(world_a, world_a.patient)
+    clinic_model(world_a.clinic)
+    with CaptureQueriesContext(connection) as cached:
+        clinic_model(world_a.clinic)
+    make_intake(world_b.patient, by=world_b.owner, smoker=True)
+    with CaptureQueriesContext(connection) as still_cached:
+        clinic_model(world_a.clinic)
+    assert len(still_cached) == len(cached)
+    make_intake(world_a.patient, by=world_a.owner, smoker=True)
+    with CaptureQueriesContext(connection) as refitted:
+        clinic_model(world_a.clinic)
+    assert len(refitted) > len(cached)  # read the histories again, for the new answers
+
+
 def _patients_with_follow_up(world, count):  # type: ignore[no-untyped-def]
     for number in range(count):
         patient = make_patient(world.clinic, by=world.owner, first_name=f"Follow{number}")
