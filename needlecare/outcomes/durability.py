@@ -250,10 +250,15 @@ def plain_answer(forecast: Forecast, *, today: date, indication_label: str) -> s
     """
     month = "%B %Y"
     what = indication_label.lower()
-    if forecast.status == "faded" or forecast.fade_median <= today:
+    if forecast.status == "faded":
         middle = (
             f"Your improvement in {what} has faded to less than half of its best, around "
             f"{forecast.fade_median.strftime(month)}. A maintenance session can bring it back."
+        )
+    elif forecast.fade_median <= today:  # expected by now, not yet seen at a visit
+        middle = (
+            f"Your improvement in {what} has probably faded to about half of its best by now (expected "
+            f"around {forecast.fade_median.strftime(month)}). A maintenance session can bring it back."
         )
     else:
         due = "now" if forecast.maintenance_due <= today else f"by {forecast.maintenance_due.strftime(month)}"

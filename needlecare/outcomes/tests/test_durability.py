@@ -438,6 +438,14 @@ def test_the_patient_is_told_it_is_not_permanent_when_it_fades_and_when_to_come_
     assert "Plan a maintenance session now." in _answer(due=date(2026, 11, 1))
     faded = _answer(status="faded")
     assert "has faded to less than half of its best" in faded and "Plan a maintenance" not in faded
+    # Expected by now but not yet seen at a visit: said as likely, not as seen.
+    expected = durability.Forecast(
+        "acne_scars", "holding", "clinic", date(2024, 4, 1), date(2026, 4, 1), date(2025, 6, 1),
+        date(2027, 6, 1), date(2025, 6, 1), 3,
+    )  # fmt: skip
+    overdue = durability.plain_answer(expected, today=date(2026, 11, 25), indication_label="Acne scars")
+    assert "has probably faded to about half of its best by now (expected around April 2026)" in overdue
+    assert "less than half" not in overdue and "can bring it back" in overdue
 
 
 def test_the_patient_hears_which_of_their_habits_shorten_it_and_what_helps():
