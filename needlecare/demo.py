@@ -6,7 +6,7 @@ bookings and outcomes so that `make demo` shows what each part does on realistic
 
 import random
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 
@@ -254,7 +254,60 @@ def _seed_clinic(spec: dict, count: int) -> Clinic:  # type: ignore[type-arg]
             submit_intake(patient=patient, answers=IntakeAnswers.model_validate(answers), by=owner)
     _seed_screenings(clinic)
     _seed_parts(clinic)
+    _date_the_records(clinic)
     return clinic
+
+
+def _date_the_records(clinic: Clinic) -> None:
+    """The seed runs in a minute, but its records tell of months: a patient treated in October registered,
+    filled in the intake and signed consent before that. Move those times (stamped "now" by the database)
+    back to before each patient's first screening, session or appointment, so the patient's timeline reads
+    as it happened. Only the times move (no rule reads them; screening and consent go by version).
+    Idempotent: the same times every run."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from needlecare.consent.models import ConsentSignature
+    from needlecare.patients.models import Intake
+    from needlecare.scheduling.models import Appointment
+    from needlecare.screening.models import ScreeningDecision
+    from needlecare.treatments.models import Treatment
+
+    zone = ZoneInfo(clinic.timezone)
+    first: dict[object, date] = {}
+    dated = [
+        *ScreeningDecision.objects.filter(clinic=clinic).values_list("patient_id", "screened_on"),
+        *Treatment.objects.filter(clinic=clinic).values_list("patient_id", "performed_on"),
+        *(
+            (patient_id, timezone.localtime(starts, zone).date())
+            for patient_id, starts in Appointment.objects.filter(clinic=clinic).values_list(
+                "patient_id", "starts_at"
+            )
+        ),
+    ]
+    for patient_id, day in dated:
+        if patient_id is not None and (patient_id not in first or day < first[patient_id]):
+            first[patient_id] = day
+
+    def at(day: date, hour: int, minute: int) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=zone)
+
+    patients = Patient.objects.filter(clinic=clinic, erased_at__isnull=True).order_by("reference")
+    for index, patient_id in enumerate(patients.values_list("pk", flat=True)):
+        anchor = first.get(patient_id, TODAY - timedelta(days=2 + index % 12))
+        minute = index * 7 % 50
+        Patient.objects.filter(pk=patient_id).update(
+            created_at=at(anchor - timedelta(days=10), 9 + index % 8, minute)
+        )
+        for intake_id, version in Intake.objects.filter(patient_id=patient_id).values_list("pk", "version"):
+            moved = at(anchor - timedelta(days=8 - 2 * min(version - 1, 3)), 10 + index % 7, minute)
+            Intake.objects.filter(pk=intake_id).update(submitted_at=moved)
+        signatures = ConsentSignature.objects.filter(patient_id=patient_id, template__version=1)
+        earliest = signatures.order_by("signed_at").first()
+        if earliest is not None:
+            signed = at(anchor - timedelta(days=1), 17, minute)
+            ConsentSignature.objects.filter(pk=earliest.pk).update(signed_at=signed)
 
 
 def _seed_parts(clinic: Clinic) -> None:

@@ -52,6 +52,14 @@ def test_seed_creates_both_demo_clinics_with_their_staff_and_patients(capsys):
         }
         assert {"holding", "faded", "building"} <= seen
         assert model.clinic_patients >= 4
+        # The records read as they happened: registered, intake and consent before the first session.
+        kept = Patient.objects.filter(clinic=clinic, erased_at__isnull=True, treatments__isnull=False)
+        for treated in kept.distinct():
+            first = treated.treatments.order_by("performed_on").first().performed_on
+            assert treated.created_at.date() < first
+            assert treated.intakes.order_by("version").first().submitted_at.date() < first
+            signed = treated.consents.order_by("signed_at").first()
+            assert signed is None or signed.signed_at.date() < first
         assert verify_chain(clinic).ok
 
 
