@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,6 +35,11 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+            # While Playwright's event loop runs, Django keeps the test's database connection in a
+            # context variable instead of the thread (asgiref treats the thread as async). Close it
+            # here, while it is still reachable, or it stays open after the test and PostgreSQL
+            # refuses to drop the test database ("being accessed by other users").
+            connections.close_all()
 
 
 def watched_page(browser: Browser, problems: list[str], width: int = 1280, height: int = 800) -> Page:
