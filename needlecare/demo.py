@@ -270,6 +270,7 @@ def _date_the_records(clinic: Clinic) -> None:
 
     from needlecare.consent.models import ConsentSignature
     from needlecare.patients.models import Intake
+    from needlecare.plans.models import TreatmentPlan
     from needlecare.scheduling.models import Appointment
     from needlecare.screening.models import ScreeningDecision
     from needlecare.treatments.models import Treatment
@@ -303,6 +304,13 @@ def _date_the_records(clinic: Clinic) -> None:
         for intake_id, version in Intake.objects.filter(patient_id=patient_id).values_list("pk", "version"):
             moved = at(anchor - timedelta(days=8 - 2 * min(version - 1, 3)), 10 + index % 7, minute)
             Intake.objects.filter(pk=intake_id).update(submitted_at=moved)
+        # A plan is made minutes before it is started (the seed starts them on their historical days).
+        for plan_id, activated in TreatmentPlan.objects.filter(
+            patient_id=patient_id, activated_at__isnull=False
+        ).values_list("pk", "activated_at"):
+            TreatmentPlan.objects.filter(pk=plan_id, created_at__gt=activated).update(
+                created_at=activated - timedelta(minutes=20)
+            )
         signatures = ConsentSignature.objects.filter(patient_id=patient_id, template__version=1)
         earliest = signatures.order_by("signed_at").first()
         if earliest is not None:

@@ -178,6 +178,7 @@ def every_page(page, base: str, out_dir: Path, width: int, height: int, label: s
             ("plans/", "21-plans"),
             ("outcomes/", "22-outcomes"),
             ("consent/sign/", "23-consent"),
+            ("timeline/", "24-timeline"),
         ):
             page.goto(treated + link)
             shoot(name)

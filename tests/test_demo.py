@@ -60,6 +60,8 @@ def test_seed_creates_both_demo_clinics_with_their_staff_and_patients(capsys):
             assert treated.intakes.order_by("version").first().submitted_at.date() < first
             signed = treated.consents.order_by("signed_at").first()
             assert signed is None or signed.signed_at.date() < first
+            for plan in treated.plans.filter(activated_at__isnull=False):
+                assert plan.created_at <= plan.activated_at
         assert verify_chain(clinic).ok
 
 

@@ -5,3 +5,8 @@ class PatientsConfig(AppConfig):
     name = "needlecare.patients"
     label = "patients"
     verbose_name = "Patients"
+
+    def ready(self) -> None:
+        from needlecare.patients import history
+
+        history.discover()

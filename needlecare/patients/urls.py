@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.patient_list, name="list"),
     path("new/", views.patient_create, name="create"),
     path("<uuid:patient_id>/", views.patient_detail, name="detail"),
+    path("<uuid:patient_id>/timeline/", views.patient_timeline, name="timeline"),
     path("<uuid:patient_id>/edit/", views.patient_edit, name="edit"),
     path("<uuid:patient_id>/archive/", views.patient_archive, name="archive"),
     path("<uuid:patient_id>/restore/", views.patient_restore, name="restore"),

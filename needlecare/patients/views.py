@@ -15,7 +15,7 @@ from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES
 from needlecare.consent.selectors import consent_status
-from needlecare.patients import selectors, services
+from needlecare.patients import history, selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
 from needlecare.screening.selectors import screening_status, screenings_of
@@ -23,6 +23,8 @@ from needlecare.screening.services import clinic_today
 from needlecare.treatments.selectors import sessions_of
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman
+
+TIMELINE_ON_PAGE = 10  # the newest events on the patient page; the rest on the timeline page
 
 
 @require_GET
@@ -67,11 +69,16 @@ def patient_detail(request, patient_id):
     intakes = list(selectors.intakes_of(patient).order_by("-version")[:20])
     services.record_patient_read(patient=patient, by=request.user, request=request)
     latest = intakes[0] if intakes else None
+    timeline, timeline_more = history.events_of(
+        patient, clinical=request.membership.is_clinical, limit=TIMELINE_ON_PAGE
+    )
     return render(
         request,
         "patients/detail.html",
         {
             "patient": patient,
+            "timeline": timeline,
+            "timeline_more": timeline_more,
             "age": patient.age_on(timezone.localdate()),
             "intakes": intakes,
             "latest": latest,
@@ -82,6 +89,15 @@ def patient_detail(request, patient_id):
             "consent": consent_status(patient),
         },
     )
+
+
+@require_GET
+@staff(ALL_ROLES)
+def patient_timeline(request, patient_id):
+    patient = selectors.patient_for(request.clinic, patient_id)
+    events, _ = history.events_of(patient, clinical=request.membership.is_clinical)
+    services.record_patient_read(patient=patient, by=request.user, action="timeline.view", request=request)
+    return render(request, "patients/timeline.html", {"patient": patient, "events": events})
 
 
 @require_http_methods(["GET", "POST"])

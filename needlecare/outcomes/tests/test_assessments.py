@@ -224,6 +224,19 @@ def test_the_outcomes_page_shows_a_chart_per_scale_with_sessions_marked(client, 
     assert AuditEvent.objects.filter(action="outcomes.view").count() == 1
 
 
+def test_the_pages_name_zones_and_indications_as_the_protocol_does(client, world_a):
+    a = record_assessment(
+        patient=world_a.patient, by=world_a.practitioner, data=entry(zone="perioral", indication="acne_scars")
+    )
+    client.force_login(world_a.practitioner)
+    table = (
+        client.get(f"/patients/{world_a.patient.pk}/outcomes/").content.decode().split("<h2>Assessments")[1]
+    )
+    assert "<td>Perioral / upper lip</td><td>Acne scars</td>" in table and "acne_scars" not in table
+    detail = client.get(f"/patients/{world_a.patient.pk}/assessments/{a.pk}/").content.decode()
+    assert "<dd>Perioral / upper lip</dd>" in detail and "<dd>Acne scars</dd>" in detail
+
+
 def _fill(world, count):  # type: ignore[no-untyped-def]
     for n in range(count):
         record_assessment(

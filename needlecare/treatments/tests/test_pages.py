@@ -73,7 +73,7 @@ def test_review_shows_a_summary_and_only_confirm_saves(client, ready):
     treatment = Treatment.objects.get()
     assert saved["Location"] == f"/patients/{ready.patient.pk}/sessions/{treatment.pk}/"
     detail = client.get(saved["Location"]).content.decode()
-    assert "LOT-A1" in detail and "cheeks" in detail and "Pinpoint bleeding" in detail
+    assert "LOT-A1" in detail and "<td>Cheeks</td>" in detail and "Pinpoint bleeding" in detail
 
 
 def test_a_refusal_is_shown_with_its_reason_and_the_form_keeps_what_was_typed(client, ready):
