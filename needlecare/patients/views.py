@@ -24,7 +24,7 @@ from needlecare.treatments.selectors import sessions_of
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman
 
-TIMELINE_ON_PAGE = 10  # the newest events on the patient page; the rest on the timeline page
+TIMELINE_ON_PAGE = 6  # the newest events on the patient page; the rest on the timeline page
 
 
 @require_GET

@@ -115,15 +115,15 @@ def test_the_timeline_page_lists_every_apps_records_newest_first(client, world_a
     assert AuditEvent.objects.filter(action="timeline.view", patient_id=patient.pk).count() == 1
 
 
-def test_the_patient_page_shows_the_newest_ten_and_links_the_rest(client, world_a, frozen):
+def test_the_patient_page_shows_the_newest_six_and_links_the_rest(client, world_a, frozen):
     patient = _history(world_a)
     client.force_login(world_a.practitioner)
     page = client.get(f"/patients/{patient.pk}/")
-    assert len(page.context["timeline"]) == 10 and page.context["timeline_more"] is True
+    assert len(page.context["timeline"]) == 6 and page.context["timeline_more"] is True
     assert f'href="/patients/{patient.pk}/timeline/"' in page.content.decode()
     everything, more = events_of(patient, clinical=True)
-    assert len(everything) > 10 and more is False
-    assert page.context["timeline"] == everything[:10]
+    assert len(everything) > 6 and more is False
+    assert page.context["timeline"] == everything[:6]
 
 
 def test_a_new_patient_has_a_short_timeline_and_no_link(client, world_a):
