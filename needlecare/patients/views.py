@@ -18,12 +18,14 @@ from needlecare.consent.selectors import consent_status
 from needlecare.patients import history, selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
+from needlecare.plans.selectors import plans_of
 from needlecare.screening.selectors import screening_status, screenings_of
 from needlecare.screening.services import clinic_today
 from needlecare.treatments.selectors import sessions_of
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman
 
+PLANS_ON_PAGE = 3  # the newest plans on the patient page; the rest on the plans page
 TIMELINE_ON_PAGE = 6  # the newest events on the patient page; the rest on the timeline page
 
 
@@ -86,6 +88,7 @@ def patient_detail(request, patient_id):
             "screening": screening_status(patient, clinic_today(request.clinic)),
             "screenings": list(screenings_of(patient)[:10]),
             "sessions": list(sessions_of(patient)[:20]),
+            "plans": list(plans_of(patient).prefetch_related(None)[:PLANS_ON_PAGE]),
             "consent": consent_status(patient),
         },
     )

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from needlecare.factories import make_intake, make_patient
 from needlecare.plans.models import PlanStatus, PlanZone, TreatmentPlan
+from needlecare.plans.selectors import plans_of
 from needlecare.plans.services import activate_plan
 from needlecare.plans.tests.conftest import make_plan
 
@@ -252,9 +253,20 @@ def test_another_clinics_plans_are_not_found(signed_in, world_a, world_b):
     )
 
 
-def test_the_patient_page_links_to_the_plans(signed_in, world_a):
-    page = signed_in(world_a.front_desk).get(f"/patients/{world_a.patient.pk}/").content.decode()
-    assert f"/patients/{world_a.patient.pk}/plans/" in page
+def test_the_patient_page_lists_the_newest_plans_and_links_them_all(signed_in, screened):
+    client = signed_in(screened.front_desk)
+    url = f"/patients/{screened.patient.pk}/"
+    assert "No plans yet." in client.get(url).content.decode()
+    plans = [make_plan(screened) for _ in range(4)]
+    activate_plan(plan=plans_of(screened.patient).first(), by=screened.practitioner)
+    page = client.get(url)
+    html = page.content.decode()
+    shown = [p.pk for p in page.context["plans"]]
+    assert shown == [p.pk for p in plans_of(screened.patient)[:3]]
+    for plan in plans:
+        assert (f'href="/patients/{screened.patient.pk}/plans/{plan.pk}/"' in html) == (plan.pk in shown)
+    assert 'data-status="active"' in html
+    assert f'href="/patients/{screened.patient.pk}/plans/">All plans' in html
 
 
 def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
