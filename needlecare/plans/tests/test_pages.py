@@ -263,8 +263,9 @@ def test_the_patient_page_lists_the_newest_plans_and_links_them_all(signed_in, s
     html = page.content.decode()
     shown = [p.pk for p in page.context["plans"]]
     assert shown == [p.pk for p in plans_of(screened.patient)[:3]]
+    panel = html.split('class="card plans-panel"')[1].split("</section>")[0]
     for plan in plans:
-        assert (f'href="/patients/{screened.patient.pk}/plans/{plan.pk}/"' in html) == (plan.pk in shown)
+        assert (f'href="/patients/{screened.patient.pk}/plans/{plan.pk}/"' in panel) == (plan.pk in shown)
     assert 'data-status="active"' in html
     assert f'href="/patients/{screened.patient.pk}/plans/">All plans' in html
 
