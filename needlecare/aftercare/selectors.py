@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from needlecare.aftercare.models import AftercareTimeline, CheckIn, Reminder, SenderHeartbeat
+from needlecare.aftercare.models import AftercareTimeline, CheckIn, Reminder, SenderHeartbeat, State
 from needlecare.clinics.models import Clinic
 from needlecare.patients.models import Patient
 from needlecare.treatments.models import Treatment
@@ -60,11 +60,20 @@ def outbox_counts(clinic: Clinic) -> dict[str, int]:
     return {row["state"]: row["n"] for row in rows}
 
 
+OPEN_STATES = (State.PENDING, State.SENDING)
+
+
 def outbox(clinic: Clinic, *, state: str = "", limit: int = 50) -> list[Reminder]:
+    """The clinic's reminders as staff read them: those still to go first, the next due at the top; then
+    those done with (sent, cancelled, failed), the latest first."""
     reminders = Reminder.objects.filter(clinic=clinic).select_related("patient")
     if state:
         reminders = reminders.filter(state=state)
-    return list(reminders.order_by("-due_at")[:limit])
+    waiting = list(reminders.filter(state__in=OPEN_STATES).order_by("due_at", "pk")[:limit])
+    if len(waiting) >= limit:
+        return waiting
+    done = reminders.exclude(state__in=OPEN_STATES).order_by("-due_at", "-pk")
+    return waiting + list(done[: limit - len(waiting)])
 
 
 def sender_heartbeat() -> SenderHeartbeat | None:
