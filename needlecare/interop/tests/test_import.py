@@ -194,7 +194,8 @@ def test_the_clinic_export_imports_into_a_fresh_clinic_unchanged(client, world_a
 
 def test_the_import_pages_upload_map_check_and_import(signed_in, world_a, owner):
     client = signed_in(world_a.owner)
-    assert client.get("/clinic/data/").status_code == 200
+    page = client.get("/clinic/data/")
+    assert page.status_code == 200 and "manage.py backup DIR" in page.content.decode()
     upload = io.BytesIO(OTHER_SYSTEM.encode())
     upload.name = "other.csv"
     mapped = client.post("/clinic/data/", {"step": "upload", "file": upload})
