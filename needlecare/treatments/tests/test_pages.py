@@ -74,6 +74,8 @@ def test_review_shows_a_summary_and_only_confirm_saves(client, ready):
     assert saved["Location"] == f"/patients/{ready.patient.pk}/sessions/{treatment.pk}/"
     detail = client.get(saved["Location"]).content.decode()
     assert "LOT-A1" in detail and "<td>Cheeks</td>" in detail and "Pinpoint bleeding" in detail
+    assert ">Acne scars</a> (active)" in detail and "acne_scars" not in detail
+    assert "<dd>Acne scars (active)</dd>" in summary.content.decode()
 
 
 def test_a_refusal_is_shown_with_its_reason_and_the_form_keeps_what_was_typed(client, ready):
