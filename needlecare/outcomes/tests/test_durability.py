@@ -300,10 +300,11 @@ def test_patients_still_improved_do_not_shorten_the_forecast():
     assert model.half_life_months("fine_lines") > median(o.lower_months for o in holding)
     for history, answer in zip(histories, forecast(model, histories), strict=True):
         if observe(history, PRIOR).status == "holding":
-            # Never a fade before the last visit that clearly showed the improvement held.
+            # Never a fade before the last visit that clearly showed the improvement held (the
+            # patient's own forecast reads "clearly" as FORECAST_HELD of the peak).
             series = durability.improvement_series(history)
             peak = max(value for _, value in series)
-            clearly_held = max(day for day, value in series if value >= durability.CLEARLY_HELD * peak)
+            clearly_held = max(day for day, value in series if value >= durability.FORECAST_HELD * peak)
             assert answer.fade_low > clearly_held
 
 
@@ -462,3 +463,22 @@ def test_the_patient_hears_which_of_their_habits_shorten_it_and_what_helps():
     assert durability.hastened_by(durability.History("acne_scars", (date(2026, 1, 1),))) == ()
     low = durability.History("acne_scars", (date(2026, 1, 1),), smoker=False, sun_exposure="low")
     assert durability.hastened_by(low) == ()
+
+
+def test_the_patients_own_forecast_asks_more_of_a_visit_than_the_clinics_fit():
+    """A visit at 57% of the peak seen bounds the fade in the clinic's fit (at least 55%: unbiased half-
+    lives) but not in the patient's own forecast (at least 60%): the peak seen may be below the true one,
+    and a forecast that trusted the visit would book this patient's maintenance late."""
+    s = lambda day, value: Assessment(day, "wrinkle_severity", value)  # noqa: E731  # 1 (best) .. 5
+    start, visit = date(2024, 1, 5), date(2025, 7, 1)
+    history = History("fine_lines", (start,), (s(start, 5), s(date(2024, 7, 1), 1), s(visit, 2.72)))
+    peak_day = add_months(start, PRIOR.peak_months)
+    assert observe(history, PRIOR).lower_months == pytest.approx(months_between(peak_day, visit))
+    own = observe(history, PRIOR, held_at=durability.FORECAST_HELD)
+    assert own.lower_months == pytest.approx(months_between(peak_day, date(2024, 7, 1)))
+    assert own.status == observe(history, PRIOR).status == "holding"
+    model = durability.prior_model(PRIOR)
+    [answer] = forecast(model, [history])
+    [trusting] = forecast(model, [history], observations=[observe(history, PRIOR)])
+    assert answer.fade_low < visit < trusting.fade_low
+    assert answer.maintenance_due < trusting.maintenance_due
