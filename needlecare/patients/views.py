@@ -68,9 +68,8 @@ def patient_create(request):
 @staff(ALL_ROLES)
 def patient_detail(request, patient_id):
     patient = selectors.patient_for(request.clinic, patient_id)
-    intakes = list(selectors.intakes_of(patient).order_by("-version")[:20])
     services.record_patient_read(patient=patient, by=request.user, request=request)
-    latest = intakes[0] if intakes else None
+    latest = selectors.latest_intake(patient)
     timeline, timeline_more = history.events_of(
         patient, clinical=request.membership.is_clinical, limit=TIMELINE_ON_PAGE
     )
@@ -82,7 +81,6 @@ def patient_detail(request, patient_id):
             "timeline": timeline,
             "timeline_more": timeline_more,
             "age": patient.age_on(timezone.localdate()),
-            "intakes": intakes,
             "latest": latest,
             "answers": _answer_rows(latest),
             "screening": screening_status(patient, clinic_today(request.clinic)),

@@ -31,7 +31,7 @@ def appointments(patient: Patient, limit: int | None) -> Iterable[Event]:
         yield Event(
             on=on,
             at=at,
-            title=f"{a.type.name}{session}: {status.lower() if status != 'No-show' else 'no-show'}{reason}",
+            title=f"{a.type.name}{session}: {status.lower()}{reason}",
             detail=a.practitioner.display_name,
             url=reverse("scheduling:appointment", args=[a.pk]),
             tone=TONE.get(a.status, ""),

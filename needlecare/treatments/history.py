@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from needlecare.patients.history import Event, local, source
 from needlecare.patients.models import Patient
-from needlecare.protocols.selectors import current_protocol
+from needlecare.protocols.selectors import labels_of
 from needlecare.treatments.models import AdverseEvent, Treatment, TreatmentZone
 
 
@@ -22,12 +22,9 @@ def sessions(patient: Patient, limit: int | None) -> Iterable[Event]:
     )
     if not treatments:
         return
-    _, protocol = current_protocol(patient.clinic)
+    names = labels_of(patient.clinic)
     for t in treatments:
-        zones = ", ".join(
-            f"{protocol.zones[z.zone].label if z.zone in protocol.zones else z.zone} {z.depth_mm} mm"
-            for z in t.zones.all()
-        )
+        zones = ", ".join(f"{names.get(z.zone, z.zone)} {z.depth_mm} mm" for z in t.zones.all())
         recorded_on, at = local(t.created_at, patient)
         yield Event(
             on=t.performed_on,
