@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-only lint pg-test clean chromium system-libs
+.PHONY: demo serve test test-only lint pg-test clean chromium system-libs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,19 @@ demo: $(VENV)/.runtime system-libs
 	@EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend DEBUG=true $(BIN)/python manage.py db_worker --no-reload --interval 2 >var/worker.log 2>&1 & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend DEBUG=true SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Production serving: settings from the environment or a .env file (docs/operations.md), the
+# migrations, the static files, gunicorn with WORKERS processes and the task worker beside it.
+HOST ?= 127.0.0.1
+WORKERS ?= 3
+serve: $(VENV)/.runtime system-libs
+	@mkdir -p var
+	$(BIN)/python manage.py check --deploy --fail-level ERROR
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py db_worker --no-reload & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn needlecare.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 60 --graceful-timeout 30
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \

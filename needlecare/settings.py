@@ -10,8 +10,15 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A `.env` file (KEY=value lines) beside manage.py fills in what the environment leaves unset;
+# ENV_FILE names another file, and an empty ENV_FILE reads none (the test suite).
+_ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if _ENV_FILE:
+    load_dotenv(_ENV_FILE, override=False)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -77,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "needlecare.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -236,7 +244,7 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 # The project's own stylesheet, script and icon (needlecare/ itself is not an installed app).
 STATICFILES_DIRS = [BASE_DIR / "needlecare" / "static"]
 STORAGES = {
@@ -261,9 +269,27 @@ PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(50_000_000)))
 PATIENTS_PER_PAGE = 25
 AUDIT_EVENTS_PER_PAGE = 50
 
+# /readyz answers 503 when the reminder sender has not run for this long (it runs every
+# REMINDER_TICK_SECONDS while a worker is up).
+READY_SENDER_MAX_AGE_SECONDS = float(os.environ.get("READY_SENDER_MAX_AGE_SECONDS", "300"))
+
+# One JSON line per request on the `needlecare.requests` logger (method, route name, status, time,
+# clinic id; never the path, the query or anything about a patient). REQUEST_LOG=false turns it off.
+REQUEST_LOG = env_bool("REQUEST_LOG", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"bare": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "needlecare.requests": {
+            "handlers": ["requests"],
+            "level": "INFO" if REQUEST_LOG else "WARNING",
+            "propagate": False,
+        }
+    },
 }

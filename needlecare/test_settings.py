@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite-0123456789")
 os.environ.setdefault("HTTPS", "false")
+os.environ.setdefault("ENV_FILE", "")  # a developer's .env never leaks into the suite
+os.environ.setdefault("REQUEST_LOG", "false")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from needlecare.settings import *  # noqa: E402,F403

@@ -1,9 +1,9 @@
 """Every route of Needlecare. Each view declares who may use it (clinics/access.py)."""
 
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
 
+from needlecare import health
 from needlecare.api import api
 from needlecare.clinics.access import public
 
@@ -13,14 +13,10 @@ def home(request):
     return redirect("patients:list")
 
 
-@public
-def health(request):
-    return HttpResponse("ok", content_type="text/plain")
-
-
 urlpatterns = [
     path("", home, name="home"),
-    path("healthz", health, name="health"),
+    path("healthz", health.healthz, name="health"),
+    path("readyz", health.readyz, name="ready"),
     path("accounts/", include("needlecare.accounts.urls")),
     path("clinic/", include("needlecare.clinics.urls")),
     path("patients/", include("needlecare.patients.urls")),

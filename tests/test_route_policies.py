@@ -32,6 +32,7 @@ def test_public_pages_are_only_the_expected_ones():
         "healthz",
         "portal/link/",
         "portal/sign-in/",
+        "readyz",
     ]
 
 
