@@ -150,7 +150,10 @@ def totp_remove(request):
     ):
         messages.error(request, "To turn off two-step sign-in, enter a current code or a recovery code.")
         return render(
-            request, "accounts/settings.html", _settings_context(request, TokenForm(), remove_form=form), status=422
+            request,
+            "accounts/settings.html",
+            _settings_context(request, TokenForm(), remove_form=form),
+            status=422,
         )
     services.remove_second_factor(user=request.user, request=request)
     messages.success(request, "Two-step sign-in is off.")

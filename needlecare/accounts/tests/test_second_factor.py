@@ -114,7 +114,9 @@ def test_recovery_codes_are_shown_once_stored_hashed_and_each_works_once(client,
     device = TOTPDevice.objects.get(user=world_a.practitioner, confirmed=False)
     codes = client.post("/accounts/settings/two-factor/", {"code": _code(device)}).context["codes"]
     assert len(codes) == len(set(codes)) == 10
-    stored = set(StaticToken.objects.filter(device__user=world_a.practitioner).values_list("token", flat=True))
+    stored = set(
+        StaticToken.objects.filter(device__user=world_a.practitioner).values_list("token", flat=True)
+    )
     assert len(stored) == 10 and not stored & (set(codes) | {c.replace("-", "") for c in codes})
     assert not any(c in client.get("/accounts/settings/").content.decode() for c in codes)
     client.logout()

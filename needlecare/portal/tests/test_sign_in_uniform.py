@@ -106,7 +106,9 @@ def test_the_worker_sends_the_link_once_and_forgets_the_address(client, ready, s
     assert report.sent == 1 and _queued() == 0
     ((to, message),) = smtp.messages
     assert to == [ready.patient.email] and "sign-in link" in message
-    raw = re.search(r"/portal/link/\?token=([\w-]+)", message.replace("=\r\n", "").replace("=3D", "=")).group(1)
+    raw = re.search(r"/portal/link/\?token=([\w-]+)", message.replace("=\r\n", "").replace("=3D", "=")).group(
+        1
+    )
     assert client.post("/portal/link/", {"token": raw}).status_code == 302
     assert client.get("/portal/").status_code == 200
     send_due_reminders()
