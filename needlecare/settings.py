@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "needlecare.clinics.middleware.CurrentClinicMiddleware",
+    "needlecare.clinics.middleware.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

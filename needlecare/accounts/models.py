@@ -66,6 +66,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Issued by a session that had passed its second factor (or by an operator on the command line). A
+    # clinic that requires two-step sign-in refuses tokens without it: they must be issued again.
+    issued_verified = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

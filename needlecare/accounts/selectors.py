@@ -1,6 +1,6 @@
 """Reads about a user's tokens and devices."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +27,8 @@ def membership_for_token(raw: str):  # type: ignore[no-untyped-def]
             membership__is_active=True,
             membership__user__is_active=True,
         )
+        # A clinic that requires two-step sign-in takes only tokens issued after a second factor.
+        .filter(Q(issued_verified=True) | Q(membership__clinic__require_two_factor=False))
         .select_related("membership__clinic", "membership__user")
         .first()
     )
@@ -40,6 +42,12 @@ def membership_for_token(raw: str):  # type: ignore[no-untyped-def]
 
 def confirmed_totp(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def recovery_codes_left(user) -> int:  # type: ignore[no-untyped-def]
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 def pending_totp(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]

@@ -108,6 +108,21 @@ def compose(reminder: Reminder) -> Letter:
             link=("Answer the check-in", link),
         )
         letter.sms = f"{clinic.name}: how is your skin on day {day}? Tell us here: {link}"
+    elif kind == Kind.PORTAL_LINK:
+        # The link is made now, by the worker, so its raw token is never stored: only its hash.
+        link = _portal_link(reminder, sign_in=True)
+        letter = Letter(
+            to,
+            f"{clinic.name}: your sign-in link",
+            greeting,
+            [
+                f"Here is your link to sign in to {clinic.name}'s patient pages. It works once, for "
+                f"{settings.PORTAL_LINK_HOURS} hours.",
+                "If you did not ask for it, you can ignore this e-mail.",
+            ],
+            link=("Sign in", link),
+        )
+        letter.sms = f"{clinic.name}: your sign-in link: {link}"
     elif kind == Kind.APPOINTMENT_24H:
         starts = datetime.fromisoformat(ctx["starts_at"]).astimezone(zoneinfo.ZoneInfo(clinic.timezone))
         when = f"{starts:%A %-d %B at %H:%M}"

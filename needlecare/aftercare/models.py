@@ -49,6 +49,11 @@ class Kind(models.TextChoices):
     CHECKIN_REQUEST = "checkin_request", "Check-in request"
     MAINTENANCE_DUE = "maintenance_due", "Maintenance due"
     CHECKIN_ALERT = "checkin_alert", "Warning signs reported (to the clinic)"
+    PORTAL_LINK = "portal_link", "Sign-in link (asked for on the portal)"
+
+
+# Sent as soon as they are due, whatever the clinic's quiet hours: someone is waiting for them.
+IMMEDIATE_KINDS = frozenset({Kind.CHECKIN_ALERT, Kind.PORTAL_LINK})
 
 
 class Channel(models.TextChoices):

@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from needlecare.aftercare import messages, sms
-from needlecare.aftercare.models import Channel, Kind, Reminder, State
+from needlecare.aftercare.models import IMMEDIATE_KINDS, Channel, Reminder, State
 from needlecare.aftercare.services import in_quiet_hours, out_of_quiet_hours
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def claim(*, worker: str, size: int, report: Report | None = None) -> list[Remin
                     state=State.FAILED, last_error="no outcome after retries"
                 )
                 report.failed += 1
-            elif row.kind != Kind.CHECKIN_ALERT and in_quiet_hours(row.clinic, now):
+            elif row.kind not in IMMEDIATE_KINDS and in_quiet_hours(row.clinic, now):
                 Reminder.objects.filter(pk=row.pk).update(send_after=out_of_quiet_hours(row.clinic, now))
                 report.deferred += 1
             else:
@@ -148,9 +148,12 @@ def deliver(reminder: Reminder, *, worker: str, mail: object, texts: sms.BaseBac
 def send_due_reminders(*, worker: str | None = None, limit: int | None = None) -> Report:
     """Send every reminder that is due now (up to ``limit``), batch by batch. Safe to run in several
     processes at once."""
+    from needlecare.portal.services import hand_out_sign_in_links
+
     worker = worker or default_worker_id()
     report = Report()
     report.released = release_expired_leases()
+    hand_out_sign_in_links()  # addresses typed on the portal's sign-in page become reminders
     size = settings.REMINDER_BATCH_SIZE
     mail = get_connection()
     texts = sms.get_backend()

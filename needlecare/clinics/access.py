@@ -29,15 +29,26 @@ def public(view: View) -> View:
 
 
 def needs_second_factor(request) -> bool:  # type: ignore[no-untyped-def]
-    """A user with an authenticator must use it; a clinic may demand one of everybody."""
+    """A signed-in session owes a second factor until it gives one, when its user has a confirmed
+    device, or belongs to any clinic that requires two-step sign-in (the user's other clinics do not
+    lower what one of them demands). Asked by SecondFactorMiddleware on every request; cached."""
+    cached = getattr(request, "_needs_second_factor", None)
+    if cached is not None:
+        return bool(cached)
+    request._needs_second_factor = _owes_second_factor(request.user)
+    return bool(request._needs_second_factor)
+
+
+def _owes_second_factor(user) -> bool:  # type: ignore[no-untyped-def]
     from django_otp import user_has_device
 
-    if request.user.is_verified():
+    from needlecare.clinics.selectors import memberships_of
+
+    if not user.is_authenticated or user.is_verified():
         return False
-    if user_has_device(request.user):
+    if user_has_device(user):
         return True
-    clinic = getattr(request, "clinic", None)
-    return bool(clinic and clinic.require_two_factor)
+    return memberships_of(user).filter(clinic__require_two_factor=True).exists()
 
 
 def signed_in(view: View) -> View:

@@ -23,3 +23,19 @@ class PortalLink(models.Model):
 
     def __str__(self) -> str:
         return f"Portal link ({'used' if self.used_at else 'unused'})"
+
+
+class SignInRequest(models.Model):
+    """An address typed on the portal's sign-in page, kept only until the task worker turns it into
+    sign-in links (seconds). Written for every address, known or not, so the page does the same work
+    and answers the same for both; the worker, not the request, finds out whether anyone has it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return "Sign-in request"

@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
-import smtplib
 from datetime import timedelta
-from email.utils import formataddr, parseaddr
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from needlecare.accounts.models import hash_token
 from needlecare.audit.services import record_event
 from needlecare.patients.models import Patient
-from needlecare.portal.models import PortalLink
-
-logger = logging.getLogger(__name__)
+from needlecare.portal.models import PortalLink, SignInRequest
 
 SESSION_KEY = "portal_patient_id"
 # Who the audit log names for what a patient does in the portal (never the patient's name: erasure).
 ACTOR = "patient (portal)"
 # At most this many links per patient per hour, so the sign-in form cannot flood an inbox.
 LINKS_PER_HOUR = 5
-
-
-class LinkNotSent(Exception):
-    """The mail server did not take the message; the patient may try again."""
 
 
 class LinkRefused(Exception):
@@ -56,47 +45,70 @@ def link_url(raw: str) -> str:
     return settings.SITE_URL + reverse("portal:link") + "?" + urlencode({"token": raw})
 
 
-def email_sign_in_links(*, email: str, request: Any = None) -> int:
-    """E-mail a sign-in link to every active patient with this address (one per clinic's record).
+def ask_for_sign_in_links(*, email: str) -> None:
+    """Queue the address typed on the sign-in page; the task worker sends the links.
 
-    The page answers the same whether or not the address is known, so it reveals nobody.
-    """
-    email = email.strip()
-    patients = Patient.objects.filter(email__iexact=email, archived_at__isnull=True).select_related("clinic")
-    since = timezone.now() - timedelta(hours=1)
-    sent = 0
-    for patient in patients:
-        recent = PortalLink.objects.filter(patient=patient, created_at__gte=since).count()
-        if recent >= LINKS_PER_HOUR:
-            continue
+    The request does the same work whether or not anyone has this address (one row written, the
+    worker woken), sends nothing and opens no connection, so neither its answer nor its time says
+    whether the address is known, and a mail server that is down changes neither."""
+    with transaction.atomic():
+        SignInRequest.objects.create(email=email.strip())
+        transaction.on_commit(_wake_worker, robust=True)
+
+
+def _wake_worker() -> None:
+    from needlecare.portal.tasks import ensure_links_sent_soon
+
+    ensure_links_sent_soon()
+
+
+def hand_out_sign_in_links(*, limit: int = 200) -> int:
+    """The worker's side: each queued address becomes one sign-in reminder per active patient record
+    with it (one per clinic), in the outbox that sends every reminder exactly once. Each address is
+    handled in one transaction with its reminders and audit events, then forgotten. Returns how many
+    reminders it queued."""
+    from django.db import connection
+
+    from needlecare.aftercare.models import Channel, Kind, Reminder
+
+    queued = 0
+    for _ in range(limit):
         with transaction.atomic():
-            raw = issue_link(patient=patient, reason="sign_in")
-            record_event(
-                clinic=patient.clinic,
-                user=ACTOR,
-                action="portal.link_sent",
-                obj=patient,
-                patient_id=patient.pk,
-                request=request,
-            )
-        context = {"patient": patient, "clinic": patient.clinic, "url": link_url(raw)}
-        context["hours"] = settings.PORTAL_LINK_HOURS
-        message = EmailMultiAlternatives(
-            subject=f"{patient.clinic.name}: your sign-in link",
-            body=render_to_string("portal/email/link.txt", context),
-            from_email=formataddr((patient.clinic.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
-            to=[patient.email],
-        )
-        message.attach_alternative(render_to_string("portal/email/link.html", context), "text/html")
-        try:
-            message.send()
-        except (OSError, smtplib.SMTPException) as error:
-            logger.warning("portal sign-in link not sent: %s", error)
-            raise LinkNotSent(
-                "We could not send e-mail just now. Please try again in a few minutes."
-            ) from None
-        sent += 1
-    return sent
+            pending = SignInRequest.objects.order_by("created_at")
+            if connection.features.has_select_for_update_skip_locked:
+                pending = pending.select_for_update(skip_locked=True)
+            asked = pending.first()
+            if asked is None:
+                break
+            now = timezone.now()
+            patients = Patient.objects.filter(
+                email__iexact=asked.email, archived_at__isnull=True
+            ).select_related("clinic")
+            for patient in patients:
+                recent = Reminder.objects.filter(
+                    patient=patient, kind=Kind.PORTAL_LINK, created_at__gte=now - timedelta(hours=1)
+                ).count()
+                if recent >= LINKS_PER_HOUR:
+                    continue  # the form cannot flood an inbox
+                Reminder.objects.create(
+                    clinic=patient.clinic,
+                    patient=patient,
+                    kind=Kind.PORTAL_LINK,
+                    channel=Channel.EMAIL,
+                    idempotency_key=f"portal_link:{asked.pk}:{patient.pk}",
+                    due_at=now,
+                    send_after=now,
+                )
+                record_event(
+                    clinic=patient.clinic,
+                    user=ACTOR,
+                    action="portal.link_sent",
+                    obj=patient,
+                    patient_id=patient.pk,
+                )
+                queued += 1
+            asked.delete()
+    return queued
 
 
 def redeem_link(*, raw: str, request: Any) -> Patient:

@@ -212,6 +212,9 @@ class CalendarFeed(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Made by a session that had passed its second factor; a clinic that requires two-step sign-in
+    # serves no other feed (it must be made again).
+    issued_verified = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -141,12 +141,29 @@ def feeds_of(clinic: Clinic, *, practitioner: Any = None, patient: Any = None) -
 
 
 def feed_by_token(raw: str) -> CalendarFeed | None:
+    """The live feed behind a secret address, or None. The address is a credential, so it dies with
+    the person behind it, at once, as an API token does: a practitioner's feed with its practitioner
+    (deactivated, or no longer an active member of the clinic); a patient's feed with its patient
+    (archived) and, when staff made it and so saw the address, with that staff member (gone from the
+    clinic; the patient makes their own in the portal). A clinic that requires two-step sign-in serves
+    only feeds made after a second factor (or by the patient in the portal)."""
+    from needlecare.clinics.models import Membership
     from needlecare.scheduling.models import hash_token
 
     if not raw.startswith("ncf_") or len(raw) > 100:
         return None
+    active_member = Membership.objects.filter(
+        clinic_id=OuterRef("clinic_id"), is_active=True, user__is_active=True
+    )
     return (
         CalendarFeed.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .filter(Q(issued_verified=True) | Q(clinic__require_two_factor=False))
+        .filter(
+            Q(practitioner__isnull=False, practitioner__is_active=True)
+            & Exists(active_member.filter(user_id=OuterRef("practitioner_id")))
+            | Q(patient__isnull=False, patient__archived_at__isnull=True)
+            & (Q(created_by__isnull=True) | Exists(active_member.filter(user_id=OuterRef("created_by_id"))))
+        )
         .select_related("clinic", "practitioner", "patient")
         .first()
     )

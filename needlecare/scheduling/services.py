@@ -632,9 +632,18 @@ def book_series(
 
 
 def create_feed(
-    *, clinic: Clinic, by: Any, practitioner: Any = None, patient: Patient | None = None, request: Any = None
+    *,
+    clinic: Clinic,
+    by: Any,
+    practitioner: Any = None,
+    patient: Patient | None = None,
+    request: Any = None,
+    verified: bool = False,
 ) -> tuple[CalendarFeed, str]:
-    """A new secret feed address; the raw token is returned once and only its hash is kept."""
+    """A new secret feed address; the raw token is returned once and only its hash is kept.
+
+    `verified`: made by a session that passed its second factor, or by the patient in the portal; a
+    clinic that requires two-step sign-in serves no other feed."""
     if (practitioner is None) == (patient is None):
         raise ValueError("A feed is for one practitioner or one patient.")
     raw = CalendarFeed.new_raw_token()
@@ -646,6 +655,7 @@ def create_feed(
             token_hash=hash_token(raw),
             hint=raw[:10],
             created_by=by,
+            issued_verified=verified,
         )
         record_event(
             clinic=clinic,
@@ -654,6 +664,7 @@ def create_feed(
             obj=feed,
             patient_id=patient.pk if patient else None,
             request=request,
+            detail={"second_factor": verified},
         )
     return feed, raw
 

@@ -612,7 +612,11 @@ def feeds(request):
             messages.error(request, "Only practitioners and owners have appointments of their own.")
             return redirect("scheduling:feeds")
         _, raw = services.create_feed(
-            clinic=request.clinic, by=request.user, practitioner=request.user, request=request
+            clinic=request.clinic,
+            by=request.user,
+            practitioner=request.user,
+            request=request,
+            verified=request.user.is_verified(),
         )
         new_url = _feed_url(request, raw)
     listed = selectors.feeds_of(request.clinic)
@@ -630,7 +634,13 @@ def feeds(request):
 def patient_feed(request, patient_id):
     """A feed address for the patient's own calendar app; shown once, to send to them."""
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
-    _, raw = services.create_feed(clinic=request.clinic, by=request.user, patient=patient, request=request)
+    _, raw = services.create_feed(
+        clinic=request.clinic,
+        by=request.user,
+        patient=patient,
+        request=request,
+        verified=request.user.is_verified(),
+    )
     messages.success(
         request, f"New calendar address for {patient.full_name} (shown once): {_feed_url(request, raw)}"
     )

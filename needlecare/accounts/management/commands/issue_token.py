@@ -27,5 +27,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{email} is not an active member of {'clinic ' + clinic if clinic else 'any clinic'}."
             )
-        _, raw = issue_token(membership=membership, name=name)
+        # An operator at the server's shell stands behind this token: it counts as issued after a
+        # second factor (docs/architecture.md, "Two-step sign-in").
+        _, raw = issue_token(membership=membership, name=name, verified=True)
         self.stdout.write(raw)
