@@ -254,8 +254,11 @@ WHITENOISE_MANIFEST_STRICT = False
 # Private files (photos, exports) live outside any static or public root.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
 # Uploaded photos: refused above this size, and above this many pixels before they are decoded.
+# 40 megapixels: above a phone's default output (12-24 MP) and a clinical DSLR's (24-36 MP), below
+# Pillow's bomb warning (89 MP); decoded, it is 120 MB of RGB per upload in flight. Photos are stored
+# at 4,096 px on the long side (17 MP at most) whatever the camera gave.
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(20 * 1024 * 1024)))
-PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(50_000_000)))
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(40_000_000)))
 
 # --- Needlecare -----------------------------------------------------------------------------------
 PATIENTS_PER_PAGE = 25
