@@ -79,7 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "needlecare.refusals.SessionMiddleware",  # Django's; a busy database answers 503 (refusals.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "needlecare.clinics.middleware.CurrentClinicMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Django's request limits answer 400/413 and a busy database 503, never 500 (needlecare/refusals.py).
+    "needlecare.refusals.RequestRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "needlecare.urls"

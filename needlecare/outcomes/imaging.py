@@ -67,7 +67,9 @@ def prepare(data: bytes, *, max_pixels: int) -> Prepared:
                     f"This image claims {width} × {height} pixels, more than the {max_pixels:,} allowed: "
                     "send the photo as the camera took it."
                 )
-            if width * height > DENSITY_CHECK_FROM_PIXELS and width * height > MAX_PIXELS_PER_BYTE * len(data):
+            if width * height > DENSITY_CHECK_FROM_PIXELS and width * height > MAX_PIXELS_PER_BYTE * len(
+                data
+            ):
                 raise UnsafeImage(
                     f"This {len(data):,}-byte file claims {width} × {height} pixels, far more than a "
                     "camera photo of its size holds: it is refused unread. Send the photo as the camera "
