@@ -158,3 +158,25 @@ api.add_router("", scheduling_router)
 api.add_router("", aftercare_router)
 api.add_router("", outcomes_router)
 api.add_router("", interop_router)
+
+
+_openapi_schema = api.get_openapi_schema
+
+
+def _schema_with_idempotency_keys(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """Every creating POST declares the Idempotency-Key header (needlecare/idempotency)."""
+    from needlecare.idempotency.services import CREATING_WITHOUT_201, OPENAPI_PARAMETER
+
+    schema = _openapi_schema(*args, **kwargs)
+    for path, operations in schema["paths"].items():
+        post = operations.get("post")
+        if post is not None and (
+            "201" in post["responses"] or 201 in post["responses"] or path in CREATING_WITHOUT_201
+        ):
+            parameters = post.setdefault("parameters", [])
+            if not any(p.get("name") == OPENAPI_PARAMETER["name"] for p in parameters):
+                parameters.append(dict(OPENAPI_PARAMETER))
+    return schema
+
+
+api.get_openapi_schema = _schema_with_idempotency_keys  # type: ignore[method-assign]

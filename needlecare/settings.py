@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "needlecare.outcomes",
     "needlecare.interop",
     "needlecare.portal",
+    "needlecare.idempotency",
     # After Needlecare's apps: aftercare's `db_worker` (the same worker, which also makes sure the
     # reminder sender is scheduled) takes precedence over django_tasks_db's.
     "django_tasks",
@@ -92,6 +93,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Django's request limits answer 400/413 and a busy database 503, never 500 (needlecare/refusals.py).
     "needlecare.refusals.RequestRefusalMiddleware",
+    # Idempotency-Key on the API's creating POSTs (needlecare/idempotency/services.py).
+    "needlecare.idempotency.services.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "needlecare.urls"
