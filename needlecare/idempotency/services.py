@@ -10,6 +10,8 @@ changes within its 24 hours.
 
 import hashlib
 import re
+import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -174,3 +176,48 @@ def purge_expired(now: Any = None) -> int:
     """Delete the answers past their 24 hours; `manage.py expire_idempotency_keys` calls it."""
     deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted
+
+
+# ------------------------------------------------------------------------------------------------------
+# One-time form tokens: a page form that must not be submitted twice (the session form) carries one.
+# ------------------------------------------------------------------------------------------------------
+
+FORM_TOKEN_FIELD = "form_token"
+FORM_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def valid_form_token(token: str | None) -> bool:
+    return bool(token) and bool(FORM_TOKEN_PATTERN.match(token or ""))
+
+
+def submit_once(
+    *, clinic: Any, user: Any, form: str, token: str, work: Callable[[], Any]
+) -> tuple[str, bool]:
+    """Run `work` (it returns what it made) once per form token: (the id it made, True); for a token
+    already used, (the id the first submission made, False) and nothing is done. A submission that is
+    refused (an exception in `work`) leaves the token unused, so the corrected form can be sent."""
+    where = {"clinic_id": clinic.pk, "scope": f"user:{user.pk}", "key": f"form:{form}:{token}"}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    **where,
+                    method="POST",
+                    path=form,
+                    request_hash="",
+                    status=0,
+                    content_type="",
+                    body=b"",
+                    expires_at=timezone.now() + LIFETIME,
+                )
+        except IntegrityError:
+            # The first submission with this token committed (a concurrent one waited for it here).
+            return IdempotencyRecord.objects.get(**where).object_id, False
+        made = str(getattr(work(), "pk", ""))
+        record.object_id, record.status = made, 201
+        record.save(update_fields=["object_id", "status"])
+    return made, True

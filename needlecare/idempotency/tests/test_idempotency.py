@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from needlecare.idempotency.models import IdempotencyRecord
 from needlecare.idempotency.services import purge_expired
-from needlecare.patients.models import Patient
 from needlecare.outcomes.tests.conftest import jpeg_bytes
+from needlecare.patients.models import Patient
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_every_creating_post_declares_and_honours_the_idempotency_key(client, wo
         url = path.format(**{k: ids[k] for k in ids if "{" + k + "}" in path})
         headers = {"HTTP_AUTHORIZATION": auth, "HTTP_IDEMPOTENCY_KEY": f"sweep-{n}"}
 
-        def send():  # type: ignore[no-untyped-def]
+        def send(path=path, url=url, headers=headers):  # type: ignore[no-untyped-def]
             if path.endswith("/photos"):
                 image = io.BytesIO(jpeg_bytes())
                 image.name = "face.jpg"
