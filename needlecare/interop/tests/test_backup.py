@@ -205,7 +205,7 @@ def test_restore_refuses_a_damaged_database_whose_manifest_matches(tmp_path, dat
 
     fresh = _env(databases.url("fresh"), tmp_path / "restored")
     assert _manage(fresh, "migrate", "-v0").returncode == 0
-    result = _manage(fresh, "restore", str(backup_dir))
+    result = _manage(fresh, "restore", "--force", str(backup_dir))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr, result.stderr
     if ENGINE == "sqlite":
