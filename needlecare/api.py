@@ -8,6 +8,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -15,6 +16,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from needlecare.accounts.selectors import membership_for_token
+from needlecare.refusals import busy_response, is_busy, limit_refusal
 
 logger = logging.getLogger("django.request")
 
@@ -106,8 +108,18 @@ def http_error(request, exc):  # type: ignore[no-untyped-def]
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
+@api.exception_handler(SuspiciousOperation)
+def request_limit(request, exc):  # type: ignore[no-untyped-def]
+    # Django's request limits (and any other suspicious request) are the client's to fix: 400 or 413.
+    status, detail = limit_refusal(exc)
+    return api.create_response(request, {"detail": detail}, status=status)
+
+
 @api.exception_handler(Exception)
 def server_error(request, exc):  # type: ignore[no-untyped-def]
+    # A database too busy to take the write (rolled back): 503 with Retry-After, in DEBUG too.
+    if is_busy(exc):
+        return busy_response(request)
     # Still a bug (the tests fail on any 5xx), but the client gets JSON and the log gets the traceback.
     if settings.DEBUG:
         raise exc
@@ -146,3 +158,25 @@ api.add_router("", scheduling_router)
 api.add_router("", aftercare_router)
 api.add_router("", outcomes_router)
 api.add_router("", interop_router)
+
+
+_openapi_schema = api.get_openapi_schema
+
+
+def _schema_with_idempotency_keys(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """Every creating POST declares the Idempotency-Key header (needlecare/idempotency)."""
+    from needlecare.idempotency.services import CREATING_WITHOUT_201, OPENAPI_PARAMETER
+
+    schema = _openapi_schema(*args, **kwargs)
+    for path, operations in schema["paths"].items():
+        post = operations.get("post")
+        if post is not None and (
+            "201" in post["responses"] or 201 in post["responses"] or path in CREATING_WITHOUT_201
+        ):
+            parameters = post.setdefault("parameters", [])
+            if not any(p.get("name") == OPENAPI_PARAMETER["name"] for p in parameters):
+                parameters.append(dict(OPENAPI_PARAMETER))
+    return schema
+
+
+api.get_openapi_schema = _schema_with_idempotency_keys  # type: ignore[method-assign]

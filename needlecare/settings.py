@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "needlecare.outcomes",
     "needlecare.interop",
     "needlecare.portal",
+    "needlecare.idempotency",
     # After Needlecare's apps: aftercare's `db_worker` (the same worker, which also makes sure the
     # reminder sender is scheduled) takes precedence over django_tasks_db's.
     "django_tasks",
@@ -87,7 +88,7 @@ MIDDLEWARE = [
     "needlecare.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "needlecare.refusals.SessionMiddleware",  # Django's; a busy database answers 503 (refusals.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +100,10 @@ MIDDLEWARE = [
     "needlecare.clinics.middleware.CurrentClinicMiddleware",
     "needlecare.clinics.middleware.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Django's request limits answer 400/413 and a busy database 503, never 500 (needlecare/refusals.py).
+    "needlecare.refusals.RequestRefusalMiddleware",
+    # Idempotency-Key on the API's creating POSTs (needlecare/idempotency/services.py).
+    "needlecare.idempotency.services.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "needlecare.urls"
@@ -263,8 +268,11 @@ WHITENOISE_MANIFEST_STRICT = False
 # Private files (photos, exports) live outside any static or public root.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
 # Uploaded photos: refused above this size, and above this many pixels before they are decoded.
+# 40 megapixels: above a phone's default output (12-24 MP) and a clinical DSLR's (24-36 MP), below
+# Pillow's bomb warning (89 MP); decoded, it is 120 MB of RGB per upload in flight. Photos are stored
+# at 4,096 px on the long side (17 MP at most) whatever the camera gave.
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(20 * 1024 * 1024)))
-PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(50_000_000)))
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(40_000_000)))
 
 # --- Needlecare -----------------------------------------------------------------------------------
 PATIENTS_PER_PAGE = 25

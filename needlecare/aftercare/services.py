@@ -200,6 +200,9 @@ def _schedule_aftercare_reminders(record: AftercareTimeline) -> None:
     """Day 1, 3 and 7 messages and check-in requests; none whose time has passed (a session recorded
     days later gets no "day 1" message on day 4)."""
     treatment, patient = record.treatment, record.patient
+    # Keyed by the patient and the day of treatment, not the session row: even a duplicated session
+    # could not make a patient receive a message twice.
+    course = f"{patient.pk}:{record.starts_on.isoformat()}"
     steps = timeline.steps_from(record.steps)
     now = timezone.now()
     for day in CHECKIN_DAYS:
@@ -216,7 +219,7 @@ def _schedule_aftercare_reminders(record: AftercareTimeline) -> None:
                     patient=patient,
                     kind=f"aftercare_day{day}",
                     channel=channel,
-                    key=f"aftercare_day{day}:{treatment.pk}:{channel}",
+                    key=f"aftercare_day{day}:{course}:{channel}",
                     due_at=message_at,
                     subject=treatment,
                     context={"day": shifted},
@@ -226,7 +229,7 @@ def _schedule_aftercare_reminders(record: AftercareTimeline) -> None:
                     patient=patient,
                     kind=Kind.CHECKIN_REQUEST,
                     channel=channel,
-                    key=f"checkin_request:{treatment.pk}:day{day}:{channel}",
+                    key=f"checkin_request:{course}:day{day}:{channel}",
                     due_at=nudge_at,
                     subject=treatment,
                     context={"day": day},

@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,25 @@ def read_manifest(source: Path) -> dict[str, Any]:
     return manifest
 
 
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a SQLite file that is not a whole database: its hash can match a manifest written after
+    the damage (a failing disk under the backup), so the file itself is checked before it is used."""
+    problems: list[str] = []
+    try:
+        # Read-only: checking a backup writes nothing into it (no journal, no -wal file beside it).
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            problems = [row[0] for row in con.execute("PRAGMA integrity_check(20)").fetchall()]
+            if problems == ["ok"]:
+                con.execute("SELECT count(*) FROM django_migrations").fetchone()
+                return
+    except sqlite3.DatabaseError as error:
+        problems = [str(error)]
+    raise BackupError(
+        f"The backup is damaged: its database {path.name} fails SQLite's integrity check "
+        f"({'; '.join(problems[:3])}). Nothing was restored; restore an earlier backup."
+    )
+
+
 def database_is_empty(alias: str = "default") -> bool:
     """No row in any of the application's tables (a freshly migrated database counts as empty)."""
     connection = connections[alias]
@@ -186,6 +206,9 @@ def restore_backup(source: Path, *, force: bool = False, alias: str = "default")
         raise BackupError(
             f"This backup is of a {manifest['engine']} database; the configured one is {engine}."
         )
+    database = source / manifest["database"]
+    if engine == "sqlite":
+        check_sqlite_file(database)  # before anything is replaced
     media = _media_root()
     media_has_files = media.is_dir() and any(p.is_file() for p in media.rglob("*"))
     if not force and (not database_is_empty(alias) or media_has_files):
@@ -193,7 +216,6 @@ def restore_backup(source: Path, *, force: bool = False, alias: str = "default")
             "The database or the media directory already holds data: restore into an empty one, "
             "or pass --force to replace it."
         )
-    database = source / manifest["database"]
     connection = connections[alias]
     if engine == "sqlite":
         connection.close()

@@ -198,7 +198,11 @@ UPLOAD_BODY = {
 }
 
 
-@router.post("/patients/{patient_id}/photos", response={201: PhotoOut, **ERRORS}, openapi_extra=UPLOAD_BODY)
+@router.post(
+    "/patients/{patient_id}/photos",
+    response={201: PhotoOut, **ERRORS, 503: Message, 507: Message},
+    openapi_extra=UPLOAD_BODY,
+)
 def upload_photo(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """Upload one photo as multipart/form-data. The type is read from the content (JPEG, PNG, HEIC), the
     size and pixel count are limited, and the photo is re-encoded without EXIF or GPS data."""
@@ -233,6 +237,8 @@ def upload_photo(request, patient_id: UUID):  # type: ignore[no-untyped-def]
         )
     except DjangoValidationError as error:
         raise _refused(error) from None
+    except services.PhotoNotStored as error:
+        raise HttpError(error.status, error.message) from None
     return Status(201, _photo_out(photo))
 
 

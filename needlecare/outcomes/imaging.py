@@ -14,6 +14,12 @@ pillow_heif.register_heif_opener()
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
 LONG_SIDE_MAX_PX = 4096  # a clinical photo loses nothing at this size; larger uploads are scaled down
 THUMB_PX = 320
+# A camera photo carries 1-20 pixels per byte of file (JPEG at the camera's quality about 3-8, HEIC about
+# 10-20, a PNG photo under 2). A file promising far more is a decompression bomb however few pixels it
+# claims (a 6 KB PNG of 49 megapixels is 8,000 per byte): refused from the header, before decoding. Small
+# images are exempt, so a flat test card or a screenshot under 4 megapixels still uploads.
+MAX_PIXELS_PER_BYTE = 200
+DENSITY_CHECK_FROM_PIXELS = 4_000_000
 JPEG_QUALITY = 88
 
 
@@ -60,6 +66,14 @@ def prepare(data: bytes, *, max_pixels: int) -> Prepared:
                 raise UnsafeImage(
                     f"This image claims {width} × {height} pixels, more than the {max_pixels:,} allowed: "
                     "send the photo as the camera took it."
+                )
+            if width * height > DENSITY_CHECK_FROM_PIXELS and width * height > MAX_PIXELS_PER_BYTE * len(
+                data
+            ):
+                raise UnsafeImage(
+                    f"This {len(data):,}-byte file claims {width} × {height} pixels, far more than a "
+                    "camera photo of its size holds: it is refused unread. Send the photo as the camera "
+                    "took it."
                 )
             opened.seek(0)  # the first frame of an animated PNG, the primary image of a HEIF
             opened.load()

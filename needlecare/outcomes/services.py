@@ -1,6 +1,7 @@
 """Writes for outcomes: clinic scales, assessments and photos. Each checks everything first, then writes
 in one transaction with its audit event; a refusal names each problem and writes nothing."""
 
+import errno
 import hashlib
 import secrets
 from dataclasses import dataclass, field
@@ -229,6 +230,34 @@ class PhotoRefused(ValidationError):
     pass
 
 
+class PhotoNotStored(Exception):
+    """The photo was fine but the disk would not take it (full, or failing); nothing was kept."""
+
+    def __init__(self, error: OSError) -> None:
+        full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        self.status = 507 if full else 503
+        self.message = (
+            "The photo store is full: nothing was saved. Ask whoever runs Needlecare to free disk space, "
+            "then upload the photo again."
+            if full
+            else "The photo store cannot be written just now: nothing was saved. Please try again; if it "
+            "persists, tell whoever runs Needlecare."
+        )
+        super().__init__(self.message)
+
+
+def _write(storage: Storage, name: str, data: bytes) -> str:
+    """Save one file, or leave none: a write that fails half-way (a full disk) removes what it wrote."""
+    try:
+        return storage.save(name, ContentFile(data))
+    except OSError:
+        try:
+            storage.delete(name)  # the random name is ours alone
+        except OSError:
+            pass
+        raise
+
+
 def _random_name(clinic_id: object, suffix: str) -> str:
     return f"photos/{clinic_id}/{secrets.token_urlsafe(24)}{suffix}.jpg"
 
@@ -290,9 +319,9 @@ def upload_photo(
     names: list[str] = []
     try:
         with transaction.atomic():
-            file_name = storage.save(_random_name(patient.clinic_id, ""), ContentFile(prepared.image))
+            file_name = _write(storage, _random_name(patient.clinic_id, ""), prepared.image)
             names.append(file_name)
-            thumb_name = storage.save(_random_name(patient.clinic_id, "-t"), ContentFile(prepared.thumbnail))
+            thumb_name = _write(storage, _random_name(patient.clinic_id, "-t"), prepared.thumbnail)
             names.append(thumb_name)
             photo = Photo.objects.create(
                 clinic_id=patient.clinic_id,
@@ -320,9 +349,11 @@ def upload_photo(
                 request=request,
                 detail={"view": view, "zone": zone, "format": prepared.uploaded_format},
             )
-    except BaseException:
+    except BaseException as error:
         for name in names:  # nothing half-written survives: the files go with the rolled-back row
             storage.delete(name)
+        if isinstance(error, OSError):
+            raise PhotoNotStored(error) from error
         raise
     return photo
 

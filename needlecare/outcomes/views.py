@@ -210,6 +210,10 @@ def photo_upload(request, patient_id):
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
+        except services.PhotoNotStored as error:
+            form.add_error(None, error.message)
+            context = {"patient": patient, "form": form}
+            return render(request, "outcomes/photo_form.html", context, status=error.status)
         else:
             messages.success(request, "Photo saved; location and camera data were removed.")
             return redirect("outcomes:photo", patient_id=patient.pk, photo_id=photo.pk)

@@ -9,7 +9,8 @@ from django.db import models
 
 
 class Cartridge(models.Model):
-    """One single-use needle cartridge, by its printed id; it belongs to the first patient it touched."""
+    """One single-use needle cartridge, by its printed id: recorded in one session only (the database
+    refuses a second, also for the same patient and under concurrent requests)."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     cartridge_id = models.CharField(max_length=60)
@@ -85,6 +86,11 @@ class Treatment(models.Model):
     class Meta:
         ordering = ["-performed_on", "-created_at"]
         indexes = [models.Index(fields=["clinic", "patient", "-performed_on"])]
+        constraints = [
+            # Single use: one session per cartridge, decided by the database so that concurrent
+            # requests cannot both record it.
+            models.UniqueConstraint(fields=["cartridge"], name="one_session_per_cartridge")
+        ]
 
     def __str__(self) -> str:
         return f"Session on {self.performed_on}"

@@ -94,15 +94,9 @@ def review_session(*, patient: Patient, data: SessionInput) -> Review:
         review.refusals["cartridge_expiry"] = (
             f"The cartridge expired on {data.cartridge_expiry:%d %b %Y}: use an in-date cartridge."
         )
-    used = (
-        Cartridge.objects.filter(clinic_id=patient.clinic_id, cartridge_id=data.cartridge_id)
-        .exclude(patient=patient)
-        .first()
-    )
+    used = Cartridge.objects.filter(clinic_id=patient.clinic_id, cartridge_id=data.cartridge_id).first()
     if used is not None:
-        review.refusals["cartridge_id"] = (
-            f"Cartridge {data.cartridge_id} was already used on another patient: cartridges are single-use."
-        )
+        review.refusals["cartridge_id"] = _cartridge_used(data.cartridge_id, used, patient)
 
     _, protocol = current_protocol(patient.clinic)
     zones = [z.zone for z in data.zones]
@@ -151,25 +145,15 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
         raise SessionRefused(review.refusals)
     try:
         with transaction.atomic():
-            cartridge, created = Cartridge.objects.get_or_create(
+            # Single use: creating the cartridge claims it; the unique constraints refuse a second
+            # claim, also from a concurrent request for the same patient (IntegrityError below).
+            cartridge = Cartridge.objects.create(
                 clinic_id=patient.clinic_id,
                 cartridge_id=data.cartridge_id,
-                defaults={"lot": data.cartridge_lot, "expiry": data.cartridge_expiry, "patient": patient},
+                lot=data.cartridge_lot,
+                expiry=data.cartridge_expiry,
+                patient=patient,
             )
-            if cartridge.patient_id != patient.pk:
-                raise SessionRefused(
-                    {"cartridge_id": f"Cartridge {data.cartridge_id} was used on another patient."}
-                )
-            if not created and (cartridge.lot, cartridge.expiry) != (
-                data.cartridge_lot,
-                data.cartridge_expiry,
-            ):
-                raise SessionRefused(
-                    {
-                        "cartridge_lot": f"Cartridge {data.cartridge_id} was recorded with lot "
-                        f"{cartridge.lot}, expiry {cartridge.expiry:%Y-%m-%d}; check the label."
-                    }
-                )
             treatment = Treatment(
                 clinic_id=patient.clinic_id,
                 patient=patient,
@@ -219,10 +203,23 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
             complete_visit_for_session(treatment=treatment, by=by, request=request)
     except IntegrityError:
         # Another session claimed this cartridge id a moment ago (the unique constraint decided).
-        raise SessionRefused(
-            {"cartridge_id": f"Cartridge {data.cartridge_id} was just used elsewhere."}
-        ) from None
+        used = Cartridge.objects.filter(clinic_id=patient.clinic_id, cartridge_id=data.cartridge_id).first()
+        reason = (
+            _cartridge_used(data.cartridge_id, used, patient)
+            if used is not None
+            else f"Cartridge {data.cartridge_id} was just used elsewhere: cartridges are single-use."
+        )
+        raise SessionRefused({"cartridge_id": reason}) from None
     return treatment
+
+
+def _cartridge_used(cartridge_id: str, used: Cartridge, patient: Patient) -> str:
+    if used.patient_id != patient.pk:
+        return f"Cartridge {cartridge_id} was already used on another patient: cartridges are single-use."
+    return (
+        f"Cartridge {cartridge_id} was already used in this patient's session of "
+        f"{used.first_used_at:%d %b %Y}: cartridges are single-use, record the new cartridge's id."
+    )
 
 
 def record_adverse_event(

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
+from needlecare.idempotency.services import FORM_TOKEN_FIELD, new_form_token, submit_once, valid_form_token
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.plans.models import PlanStatus, TreatmentPlan
@@ -80,11 +81,18 @@ def session_create(request, patient_id):
         form = SessionForm(initial=initial, plans=plans)
         zones = ZoneFormSet(initial=zone_rows, prefix="zones", form_kwargs={"zones": zone_names})
         record_patient_read(patient=patient, by=request.user, action="session.form", request=request)
-        return render(request, "treatments/form.html", {"patient": patient, "form": form, "zones": zones})
+        context = {"patient": patient, "form": form, "zones": zones, "form_token": new_form_token()}
+        return render(request, "treatments/form.html", context)
 
     form = SessionForm(request.POST, plans=plans)
     zones = ZoneFormSet(request.POST, prefix="zones", form_kwargs={"zones": zone_names})
-    context = {"patient": patient, "form": form, "zones": zones}
+    token = request.POST.get(FORM_TOKEN_FIELD)
+    context = {"patient": patient, "form": form, "zones": zones, "form_token": token}
+    if not valid_form_token(token):
+        # One-time token (a double click, a resent form): a form without one is from an old page.
+        context["form_token"] = new_form_token()
+        messages.error(request, "This form was out of date and nothing was saved: check it and save again.")
+        return render(request, "treatments/form.html", context, status=422)
     if not (form.is_valid() and zones.is_valid()):
         return render(request, "treatments/form.html", context, status=422)
     data = session_input(form, zones)
@@ -94,12 +102,23 @@ def session_create(request, patient_id):
         template = "treatments/summary.html" if review.ok else "treatments/form.html"
         return render(request, template, context, status=200 if review.ok else 422)
     try:
-        treatment = services.record_treatment(patient=patient, data=data, by=request.user, request=request)
+        session_id, first = submit_once(
+            clinic=request.clinic,
+            user=request.user,
+            form="session",
+            token=token,
+            work=lambda: services.record_treatment(
+                patient=patient, data=data, by=request.user, request=request
+            ),
+        )
     except ValidationError as error:
         context["review"] = services.Review(refusals={k: " ".join(v) for k, v in error.message_dict.items()})
         return render(request, "treatments/form.html", context, status=422)
-    messages.success(request, f"Session of {treatment.performed_on:%d %b %Y} saved.")
-    return redirect("treatments:detail", patient_id=patient.pk, session_id=treatment.pk)
+    if first:
+        messages.success(request, f"Session of {data.performed_on:%d %b %Y} saved.")
+    else:
+        messages.info(request, "This session was already saved (the form was sent twice): here it is.")
+    return redirect("treatments:detail", patient_id=patient.pk, session_id=session_id)
 
 
 def _carried(post) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 every patient committed before the backup started is there, with its photo file. Runs on the engine the
 suite runs on (SQLite, or PostgreSQL with DATABASE_URL), in separate databases made for the test."""
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -182,3 +183,34 @@ def test_restore_refuses_a_damaged_backup(tmp_path, databases):
 
     result = _manage(fresh, "restore", str(tmp_path / "nowhere"))
     assert result.returncode != 0 and "not a Needlecare backup" in result.stderr
+
+
+def test_restore_refuses_a_damaged_database_whose_manifest_matches(tmp_path, databases):
+    """Bytes of the database file damaged and the manifest's hash recomputed: the restore ends in a clear
+    error, not a traceback, and the target database is left as it was."""
+    backup_dir = tmp_path / "bk"
+    live = _env(databases.url("live"), tmp_path / "media")
+    assert _manage(live, "migrate", "-v0").returncode == 0
+    assert _manage(live, "backup", str(backup_dir)).returncode == 0
+    manifest = json.loads((backup_dir / "manifest.json").read_text())
+    database = backup_dir / manifest["database"]
+    data = bytearray(database.read_bytes())
+    for start in range(4096 * 2, len(data) - 4096, 4096 * 3):  # every third page from the third
+        data[start : start + 4096] = b"\xa5" * 4096
+    database.write_bytes(bytes(data))
+    for entry in manifest["files"]:
+        if entry["path"] == manifest["database"]:
+            entry["sha256"] = hashlib.sha256(bytes(data)).hexdigest()
+    (backup_dir / "manifest.json").write_text(json.dumps(manifest))
+
+    fresh = _env(databases.url("fresh"), tmp_path / "restored")
+    assert _manage(fresh, "migrate", "-v0").returncode == 0
+    result = _manage(fresh, "restore", "--force", str(backup_dir))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    if ENGINE == "sqlite":
+        assert "The backup is damaged" in result.stderr and "integrity check" in result.stderr
+    else:
+        assert "pg_restore failed" in result.stderr
+    # The target is untouched: still migrated and readable.
+    assert "No planned migration operations" in _manage(fresh, "migrate", "--plan").stdout

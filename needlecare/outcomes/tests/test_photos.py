@@ -315,3 +315,43 @@ def test_deleting_a_photo_removes_its_files_once_committed(world_a, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         photo.delete()
     assert not any(f.exists() for f in files)
+
+
+def one_bit_png(width: int, height: int) -> bytes:
+    """A real, decodable 1-bit PNG, all black: a few kilobytes of file for width × height pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\0" * (1 + (width + 7) // 8)  # filter byte, then the packed bits
+    packer = zlib.compressobj(9)
+    body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def test_a_small_png_that_decodes_to_49_megapixels_is_refused_unread(world_a):
+    data = one_bit_png(7000, 7000)
+    assert len(data) < 10_000 and Image.open(io.BytesIO(data)).size == (7000, 7000)  # a valid image
+    with pytest.raises(PhotoRefused) as refused:
+        store(world_a, data, name="photo.png")
+    assert "pixels" in refused.value.message_dict["image"][0]
+    assert not Photo.objects.exists() and not any(Path(settings.PRIVATE_MEDIA_ROOT).rglob("*"))
+
+
+def test_the_default_pixel_limit_refuses_41_megapixels_from_the_header(world_a):
+    assert settings.PHOTO_MAX_PIXELS == 40_000_000
+    with pytest.raises(PhotoRefused) as refused:
+        store(world_a, bomb_png(6400, 6400), name="photo.png")  # 41 MP claimed, a few bytes of pixels
+    assert "40,000,000 allowed" in refused.value.message_dict["image"][0]
+
+
+def test_a_heic_far_denser_than_a_photo_is_refused_unread(world_a):
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (2600, 2600), (180, 120, 110))).save(out, format="HEIF")
+    data = out.getvalue()
+    assert 2600 * 2600 > 200 * len(data)  # a flat HEIC: thousands of pixels per byte
+    with pytest.raises(PhotoRefused) as refused:
+        store(world_a, data, name="IMG_0002.HEIC")
+    assert "far more than a camera photo" in refused.value.message_dict["image"][0]
+    assert not Photo.objects.exists()

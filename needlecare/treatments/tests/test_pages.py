@@ -1,5 +1,6 @@
 """The session form beside the chair: pre-filled, checked in a summary, then saved; the lot trace; the API."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def form_data(plan=None, **changes):  # type: ignore[no-untyped-def]
     data = {
+        "form_token": uuid.uuid4().hex,  # one-time: each call is a fresh form
         "performed_on": TODAY.isoformat(),
         "plan": str(plan.pk) if plan else "",
         "device": "pen",
@@ -194,3 +196,29 @@ def test_api_records_a_session_and_traces_its_lot(client, ready, token_for):
         client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=front_desk).status_code
         == 403
     )
+
+
+def test_the_session_form_sent_twice_records_one_session_and_shows_it(client, ready):
+    """A double click on "Save session" (the same one-time token twice) writes nothing the second time."""
+    client.force_login(ready.practitioner)
+    url = f"/patients/{ready.patient.pk}/sessions/new/"
+    page = client.get(url)
+    token = page.context["form_token"]
+    assert f'name="form_token" value="{token}"'.encode() in page.content
+    body = form_data(ready.plan, confirm="1", form_token=token, cartridge_id="C-twice")
+    first = client.post(url, body)
+    session = Treatment.objects.get(patient=ready.patient)
+    assert first.status_code == 302 and first["Location"].endswith(f"/sessions/{session.pk}/")
+    second = client.post(url, body, follow=True)
+    assert second.redirect_chain[0][0].endswith(f"/sessions/{session.pk}/")
+    assert b"already saved" in second.content
+    assert Treatment.objects.filter(patient=ready.patient).count() == 1
+
+
+def test_a_session_form_without_its_one_time_token_writes_nothing(client, ready):
+    client.force_login(ready.practitioner)
+    body = form_data(ready.plan, confirm="1", cartridge_id="C-none")
+    del body["form_token"]
+    answer = client.post(f"/patients/{ready.patient.pk}/sessions/new/", body)
+    assert answer.status_code == 422 and b"out of date" in answer.content
+    assert not Treatment.objects.filter(patient=ready.patient).exists()
