@@ -332,6 +332,8 @@ def _questionnaire_response(b: BundleBuilder, intake: Any) -> dict[str, Any]:
             pass  # "unknown": the question was asked and not answered
         elif isinstance(value, bool):
             item["answer"] = [{"valueBoolean": value}]
+        elif q.kind == "date" and value == "never":
+            item["answer"] = [{"valueCoding": coding(f"{CS}/intake-answer", "never", "Never")}]
         elif q.kind == "date":
             item["answer"] = [{"valueDate": str(value)}]
         elif isinstance(value, list):

@@ -32,7 +32,12 @@ router = Router(tags=["screening"])
 def evaluate(request, payload: EvaluateIn):  # type: ignore[no-untyped-def]
     """Screen intake answers on a day with the clinic's protocol. Stores nothing."""
     try:
-        decision = rules.evaluate(payload.intake.answers(), current_protocol(request.clinic)[1], payload.on)
+        decision = rules.evaluate(
+            payload.intake.answers(),
+            current_protocol(request.clinic)[1],
+            payload.on,
+            adjuncts=payload.adjuncts,
+        )
     except rules.IntakeError as error:
         raise HttpError(
             422,
@@ -41,6 +46,8 @@ def evaluate(request, payload: EvaluateIn):  # type: ignore[no-untyped-def]
                 for field, reason in error.problems.items()
             ],
         ) from None
+    except ValueError as error:  # an adjunct the clinic's protocol does not know
+        raise HttpError(422, [{"loc": ["body", "payload", "adjuncts"], "msg": str(error)}]) from None
     return decision.to_dict()
 
 
