@@ -85,7 +85,9 @@ INTAKE_FIELDS: Mapping[str, IntakeField] = {
     "anticoagulant": IntakeField(
         "choice", "blood thinners (antiplatelet or anticoagulant)", ("none", "antiplatelet", "anticoagulant")
     ),
-    "isotretinoin_last_dose": IntakeField("date", "the last dose of isotretinoin (Roaccutane)", can_be_never=True),
+    "isotretinoin_last_dose": IntakeField(
+        "date", "the last dose of isotretinoin (Roaccutane)", can_be_never=True
+    ),
     "immunosuppressed": IntakeField("yes_no", "immunosuppression (medicines, illness or chemotherapy)"),
     "diabetes": IntakeField("choice", "diabetes", ("none", "controlled", "uncontrolled")),
     "radiation_to_site_last_12_months": IntakeField(
@@ -95,7 +97,9 @@ INTAKE_FIELDS: Mapping[str, IntakeField] = {
     ),
     "recent_sunburn_at_site": IntakeField("yes_no", "recent sunburn on the area"),
     "topical_retinoid_last_use": IntakeField("date", "the last use of a topical retinoid", can_be_never=True),
-    "neurotoxin_last_date": IntakeField("date", "the last anti-wrinkle (neurotoxin) injection in the area", can_be_never=True),
+    "neurotoxin_last_date": IntakeField(
+        "date", "the last anti-wrinkle (neurotoxin) injection in the area", can_be_never=True
+    ),
     "filler_last_date": IntakeField("date", "the last dermal filler in the area", can_be_never=True),
     "laser_or_peel_last_date": IntakeField(
         "date", "the last superficial peel or non-ablative laser on the area", can_be_never=True

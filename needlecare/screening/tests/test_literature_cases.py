@@ -164,9 +164,9 @@ def test_the_literature_set_has_at_least_forty_cases_and_unique_names():
 
 
 def test_every_wash_out_window_is_tried_the_day_before_on_and_after_it_ends():
-    windows = {
-        rule.field for rule in PROTOCOL.contraindications.values() if rule.defer_after is not None
-    } | {"date_of_birth"}
+    windows = {rule.field for rule in PROTOCOL.contraindications.values() if rule.defer_after is not None} | {
+        "date_of_birth"
+    }
     tried: dict[str, int] = {}
     for _, changes, *_ in CASES:
         for field in changes:

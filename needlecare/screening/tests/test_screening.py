@@ -69,7 +69,7 @@ def test_isotretinoin_defers_and_is_not_valid_until_rescreened(world_a):
 
 
 def test_declined_can_never_be_overridden(world_a):
-    make_intake(world_a.patient, radiation_to_site_last_12_months=True)
+    make_intake(world_a.patient, skin_cancer_or_suspicious_lesion_at_site=True)
     decision = screen_patient(patient=world_a.patient, by=world_a.practitioner)
     assert decision.outcome == "declined"
     with pytest.raises(ValidationError):
