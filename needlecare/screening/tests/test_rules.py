@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from needlecare.protocols import DEFAULT_PATH, load_default, load_protocol
 from needlecare.protocols.loader import INTAKE_FIELDS
-from needlecare.screening.rules import OUTCOMES, Decision, IntakeError, evaluate, rank, read_answers
+from needlecare.screening.rules import (
+    OUTCOMES,
+    Decision,
+    IntakeError,
+    allergens_of,
+    evaluate,
+    rank,
+    read_answers,
+)
 
 PROTOCOL = load_default()
 ON = date(2025, 3, 10)
@@ -615,3 +623,67 @@ def test_a_bad_smoking_or_sun_answer_is_named():
     with pytest.raises(IntakeError) as refused:
         read_answers({"smoker": "sometimes", "sun_exposure": "lots"})
     assert set(refused.value.problems) == {"smoker", "sun_exposure"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Allergens: brand names and metals map to ingredient keys (issue 13 §2.6)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "ingredients"),
+    [
+        (["Xylocaine"], {"lidocaine"}),
+        (["lignocaine"], {"lidocaine"}),
+        (["LMX4 cream"], {"lidocaine"}),
+        (["EMLA"], {"lidocaine", "prilocaine"}),
+        (["Ametop"], {"tetracaine"}),
+        (["amethocaine gel"], {"tetracaine"}),
+        (["Pliaglis"], {"lidocaine", "tetracaine"}),
+        (["Lidocaine/tetracaine 7%/7%"], {"lidocaine", "tetracaine"}),
+        (["articaine (dentist)"], {"articaine"}),
+        (["Septocaine"], {"articaine"}),
+        (["benzocaine"], {"benzocaine"}),
+        (
+            ["local anaesthetics"],
+            {"lidocaine", "prilocaine", "tetracaine", "benzocaine", "articaine", "procaine"},
+        ),
+        (["nickel"], {"nickel"}),
+        (["costume jewellery"], {"nickel"}),
+        (["jewelry"], {"nickel"}),
+        (["stainless steel"], {"nickel"}),
+        (["Gold"], {"gold"}),
+        (["gold earrings", "cobalt"], {"gold", "cobalt"}),
+        (["marigold", "golden syrup", "penicillin", "latex"], set()),
+        ([], set()),
+    ],
+)
+def test_allergens_of_maps_brands_synonyms_and_metals_to_ingredients(words, ingredients):
+    assert allergens_of({"allergies": words}, PROTOCOL) == ingredients
+
+
+def test_allergens_of_an_unknown_or_unasked_list_is_empty():
+    assert allergens_of({"allergies": None}, PROTOCOL) == set()
+    assert allergens_of({}, PROTOCOL) == set()
+
+
+def test_the_allergen_names_are_protocol_data():
+    text = DEFAULT_PATH.read_text().replace(
+        'names = ["septocaine", "ubistesin", "septanest"]',
+        'names = ["septocaine", "ubistesin", "septanest", "zorcaine"]',
+    )
+    clinic = load_protocol(text)
+    assert allergens_of({"allergies": ["Zorcaine"]}, clinic) == {"articaine"}
+    assert allergens_of({"allergies": ["Zorcaine"]}, PROTOCOL) == set()
+
+
+def test_a_nickel_allergy_asks_for_gold_plated_needles_and_a_gold_allergy_for_none():
+    nickel = finding(screen(allergies=["costume jewellery"]), "metal_allergy")
+    assert "gold-plated" in nickel.message and "costume jewellery (nickel)" in nickel.message
+    gold = finding(screen(allergies=["gold"]), "gold_allergy")
+    assert "do not use gold-plated" in gold.message
+
+
+def test_an_anaesthetic_allergy_by_brand_names_the_ingredients():
+    found = finding(screen(allergies=["EMLA"]), "anaesthetic_allergy")
+    assert "EMLA (lidocaine, prilocaine)" in found.message
