@@ -670,10 +670,13 @@ def _cross_check(doc: ProtocolDocument) -> list[tuple[str, str]]:
             for kind in doc.allergens.kinds
             if kind not in ("anaesthetic", "metal", "other")
         ]
-    for table, ids in (("adjuncts", doc.adjuncts), ("allergens.ingredients", ingredients_of(doc))):
+    for table, keys in (
+        ("adjuncts", list(doc.adjuncts)),
+        ("allergens.ingredients", list(ingredients_of(doc))),
+    ):
         problems += [
             (f"{table}.{key}", "identifiers are lower-case letters, digits and _")
-            for key in ids
+            for key in keys
             if not _IDENTIFIER.match(key)
         ]
     half_lives = doc.durability.half_life_months

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from needlecare.protocols.loader import INTAKE_FIELDS, Message, Protocol, Rule, Severity, source_parts
+from needlecare.protocols.loader import (
+    INTAKE_FIELDS,
+    Allergen,
+    Allergens,
+    Message,
+    Protocol,
+    Rule,
+    Severity,
+    source_parts,
+)
 
 NEVER = "never"  # the answer to a "last date" question when it never happened
 
@@ -296,11 +305,11 @@ def allergens_of(intake: Mapping[str, Any], protocol: Protocol) -> set[str]:
     return found
 
 
-def _ingredients(protocol: Protocol) -> dict[str, Any]:
+def _ingredients(protocol: Protocol) -> dict[str, Allergen]:
     return _table(protocol).ingredients
 
 
-def _table(protocol: Protocol) -> Any:
+def _table(protocol: Protocol) -> Allergens:
     if protocol.allergens is not None:
         return protocol.allergens
     from needlecare.protocols import load_default

@@ -57,6 +57,7 @@ class OverrideOut(Schema):
 
 class StoredDecisionOut(DecisionOut):
     id: UUID
+    adjuncts: list[str]
     screened_on: date
     valid_until: date
     intake_version: int
@@ -74,6 +75,10 @@ class StoredDecisionList(Schema):
 
 class ScreenIn(Schema):
     on: IsoDate | None = Field(None, description="Defaults to today in the clinic's time zone.")
+    adjuncts: Annotated[list[Identifier], Field(max_length=10)] = Field(
+        default_factory=list,
+        description='What the plan adds to the needling (e.g. ["prp"]); its rules apply only when listed.',
+    )
 
 
 class OverrideIn(Schema):
