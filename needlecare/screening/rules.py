@@ -126,9 +126,10 @@ def evaluate(
         if field not in answers:
             # Not asked. A session must not go ahead on a question nobody asked, so it counts as unknown.
             # (A date question says "never" with the answer "never"; leaving it out is not asking it.)
-            # An older question is not missed when the newer one that replaces it was answered.
+            # An older question is not missed when the newer one that replaces it was answered and this
+            # protocol screens on the newer one (a protocol stored before it came only reads the older).
             newer = INTAKE_FIELDS[field].superseded_by
-            if not (newer and answers.get(newer) is not None):
+            if not (newer and newer in by_field and answers.get(newer) is not None):
                 findings.append(_unanswered(field, rules, protocol.screening.not_asked, "not_asked"))
         elif answers[field] is None:
             findings.append(_unanswered(field, rules, protocol.screening.unknown, "unknown"))

@@ -687,3 +687,17 @@ def test_a_nickel_allergy_asks_for_gold_plated_needles_and_a_gold_allergy_for_no
 def test_an_anaesthetic_allergy_by_brand_names_the_ingredients():
     found = finding(screen(allergies=["EMLA"]), "anaesthetic_allergy")
     assert "EMLA (lidocaine, prilocaine)" in found.message
+
+
+def test_a_protocol_without_the_radiotherapy_date_rules_still_asks_the_old_question():
+    # A clinic on a protocol stored before issue 13 reads only the yes/no: answering only the date
+    # must not leave radiotherapy unscreened.
+    text = DEFAULT_PATH.read_text()
+    for rule in ("radiotherapy_recent", "radiotherapy_clearance"):
+        head = text.index(f"[contraindications.{rule}]")
+        text = text[:head] + text[text.index("\n[", head + 1) + 1 :]
+    old = load_protocol(text)
+    decision = evaluate(
+        intake(radiation_to_site_last_12_months=ABSENT, radiotherapy_to_site_last_date="2025-01-01"), old, ON
+    )
+    assert rules_of(decision) == ["not_asked:radiation_to_site_last_12_months"]
