@@ -50,6 +50,8 @@ CONDITIONS: dict[str, tuple[str, tuple[str, str] | None]] = {
     "skin_cancer_or_suspicious_lesion_at_site": ("Skin cancer or suspicious lesion at the site", None),
     "radiation_to_site_last_12_months": ("Radiotherapy to the site in the last 12 months", None),
     "recent_sunburn_at_site": ("Recent sunburn at the site", None),
+    "connective_tissue_disease": ("Connective-tissue disease (scleroderma, lupus or similar)", None),
+    "platelet_disorder": ("Platelet disorder or low platelet count", None),
 }
 GRADED_CONDITIONS: dict[str, tuple[str, dict[str, str], tuple[str, str] | None]] = {
     "diabetes": (
@@ -67,6 +69,12 @@ GRADED_CONDITIONS: dict[str, tuple[str, dict[str, str], tuple[str, str] | None]]
         {"stable": "stable", "active": "active"},
         None,
     ),
+    "koebner_disease": (
+        "Psoriasis, vitiligo, lichen planus or discoid lupus",
+        {"stable": "stable", "active": "active"},
+        None,
+    ),
+    "bloodborne_infection": ("HIV, hepatitis B or hepatitis C", {"positive": "positive"}, None),
     "anticoagulant": (
         "Takes an antiplatelet or anticoagulant",
         {"antiplatelet": "antiplatelet", "anticoagulant": "anticoagulant"},

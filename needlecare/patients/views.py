@@ -210,7 +210,15 @@ def _answer_rows(intake) -> list[tuple[str, str, bool]]:
                 q.kind == "date"
                 and q.field != "date_of_birth"
                 or value
-                in ("inflammatory", "active", "stable", "uncontrolled", "anticoagulant", "antiplatelet")
+                in (
+                    "inflammatory",
+                    "active",
+                    "stable",
+                    "uncontrolled",
+                    "anticoagulant",
+                    "antiplatelet",
+                    "positive",
+                )
             )
             rows.append((q.text, label, flagged))
     return rows
