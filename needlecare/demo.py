@@ -180,6 +180,23 @@ def _answers(rng: random.Random, born: date, index: int) -> dict[str, object]:
         "skin_cancer_or_suspicious_lesion_at_site": False,
         "allergies": rng.choice([[], [], [], ["lidocaine"], ["nickel"], ["penicillin"]]),
     }
+    # Asked since issue 13: "never" is an answer to a date question (a left-out date is "not asked"), and
+    # the review's new questions. Fixed, not drawn, so every other demo answer stays as it was.
+    a.update(
+        {
+            "isotretinoin_last_dose": "never",
+            "topical_retinoid_last_use": "never",
+            "neurotoxin_last_date": "never",
+            "filler_last_date": "never",
+            "laser_or_peel_last_date": "never",
+            "ablative_laser_or_deep_peel_last_date": "never",
+            "radiotherapy_to_site_last_date": "never",
+            "koebner_disease": "none",
+            "connective_tissue_disease": False,
+            "bloodborne_infection": "none",
+            "platelet_disorder": False,
+        }
+    )
     # Drawn apart from `rng`, so adding these questions left every other demo answer as it was.
     habits = random.Random(f"habits-{index}")
     a["smoker"] = habits.random() < 0.15

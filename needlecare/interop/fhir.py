@@ -50,6 +50,8 @@ CONDITIONS: dict[str, tuple[str, tuple[str, str] | None]] = {
     "skin_cancer_or_suspicious_lesion_at_site": ("Skin cancer or suspicious lesion at the site", None),
     "radiation_to_site_last_12_months": ("Radiotherapy to the site in the last 12 months", None),
     "recent_sunburn_at_site": ("Recent sunburn at the site", None),
+    "connective_tissue_disease": ("Connective-tissue disease (scleroderma, lupus or similar)", None),
+    "platelet_disorder": ("Platelet disorder or low platelet count", None),
 }
 GRADED_CONDITIONS: dict[str, tuple[str, dict[str, str], tuple[str, str] | None]] = {
     "diabetes": (
@@ -67,6 +69,12 @@ GRADED_CONDITIONS: dict[str, tuple[str, dict[str, str], tuple[str, str] | None]]
         {"stable": "stable", "active": "active"},
         None,
     ),
+    "koebner_disease": (
+        "Psoriasis, vitiligo, lichen planus or discoid lupus",
+        {"stable": "stable", "active": "active"},
+        None,
+    ),
+    "bloodborne_infection": ("HIV, hepatitis B or hepatitis C", {"positive": "positive"}, None),
     "anticoagulant": (
         "Takes an antiplatelet or anticoagulant",
         {"antiplatelet": "antiplatelet", "anticoagulant": "anticoagulant"},
@@ -332,6 +340,8 @@ def _questionnaire_response(b: BundleBuilder, intake: Any) -> dict[str, Any]:
             pass  # "unknown": the question was asked and not answered
         elif isinstance(value, bool):
             item["answer"] = [{"valueBoolean": value}]
+        elif q.kind == "date" and value == "never":
+            item["answer"] = [{"valueCoding": coding(f"{CS}/intake-answer", "never", "Never")}]
         elif q.kind == "date":
             item["answer"] = [{"valueDate": str(value)}]
         elif isinstance(value, list):

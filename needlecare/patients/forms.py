@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from pydantic import ValidationError as PydanticValidationError
 
-from needlecare.patients.intake import QUESTIONS
+from needlecare.patients.intake import NEVER, QUESTIONS
 from needlecare.patients.intake import Intake as IntakeAnswers
 from needlecare.patients.models import Patient
 
@@ -55,7 +55,13 @@ def _date_input() -> forms.DateInput:
 
 
 YES_NO = [(NOT_ASKED, "— not asked —"), ("yes", "Yes"), ("no", "No"), (UNKNOWN, "Unknown")]
-DATE_STATE = [(NOT_ASKED, "Never / not asked"), ("date", "On the date below"), (UNKNOWN, "Unknown")]
+# "Never" is an answer of its own (stored as "never"); "not asked" leaves the question out.
+DATE_STATE = [
+    (NOT_ASKED, "— not asked —"),
+    (NEVER, "Never"),
+    ("date", "On the date below"),
+    (UNKNOWN, "Unknown"),
+]
 
 
 class IntakeForm(forms.Form):
@@ -103,7 +109,8 @@ class IntakeForm(forms.Form):
         if kind in ("choice", "fitzpatrick"):
             return {field: UNKNOWN if value is None else str(value)}
         if kind == "date" and field != "date_of_birth":
-            return {f"{field}__state": UNKNOWN if value is None else "date", field: value}
+            state = UNKNOWN if value is None else (NEVER if value == NEVER else "date")
+            return {f"{field}__state": state, field: None if state != "date" else value}
         if kind == "list":
             return {field: "\n".join(value or [])}
         return {field: value}
@@ -129,12 +136,14 @@ class IntakeForm(forms.Form):
                 state = data.get(f"{q.field}__state")
                 if state == UNKNOWN:
                     raw[q.field] = None
+                elif state == NEVER:
+                    raw[q.field] = NEVER
                 elif state == "date":
                     if not value:
                         self.add_error(q.field, "Give the date, or choose 'unknown'.")
                     else:
                         raw[q.field] = value
-                # "Never / not asked" leaves the question out, even if a date is still in its box.
+                # "Not asked" leaves the question out, even if a date is still in its box.
             elif q.kind == "list" and value is not None:
                 items = [line.strip() for line in value.replace(",", "\n").splitlines() if line.strip()]
                 if items:

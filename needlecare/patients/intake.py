@@ -1,10 +1,10 @@
 """The intake (medical history) answers, exactly in DESIGN.md's contract shape. Pure: no Django.
 
 An absent key means "not asked"; ``None`` means "asked, and the answer is unknown". Both are kept as
-given, so screening can tell them apart:
+given, so screening can tell them apart. A "last date" question takes a date, ``"never"`` or ``None``:
 
->>> Intake.model_validate({"fitzpatrick": 3, "keloid_history": None}).answers()
-{'fitzpatrick': 3, 'keloid_history': None}
+>>> Intake.model_validate({"fitzpatrick": 3, "keloid_history": None, "filler_last_date": "never"}).answers()
+{'fitzpatrick': 3, 'keloid_history': None, 'filler_last_date': 'never'}
 """
 
 import re
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
@@ -40,7 +40,32 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
+def _date_or_never(value: Any) -> Any:
+    # A "when did you last..." question: a date, or "never" (the question was asked and it never
+    # happened). ``None`` (unknown) is handled by the field's ``| None``.
+    if value == NEVER or isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError('must be a date written as YYYY-MM-DD, or "never"')
+
+
+NEVER = "never"
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+# date | "never"; with `| None` (unknown) on the field, the contract's `date | "never" | null`.
+LastDate = Annotated[
+    date | Literal["never"],
+    BeforeValidator(_date_or_never),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "const": "never"}],
+            "description": 'The date (YYYY-MM-DD), or "never"; null when unknown.',
+        }
+    ),
+]
 Allergy = Annotated[
     str,
     BeforeValidator(_plain_text),
@@ -61,16 +86,23 @@ class Intake(BaseModel):
     keloid_history: StrictBool | None = None
     bleeding_disorder: StrictBool | None = None
     anticoagulant: Literal["none", "antiplatelet", "anticoagulant"] | None = None
-    isotretinoin_last_dose: IsoDate | None = None
+    isotretinoin_last_dose: LastDate | None = None
     immunosuppressed: StrictBool | None = None
     diabetes: Literal["none", "controlled", "uncontrolled"] | None = None
     radiation_to_site_last_12_months: StrictBool | None = None
     recent_sunburn_at_site: StrictBool | None = None
-    topical_retinoid_last_use: IsoDate | None = None
-    neurotoxin_last_date: IsoDate | None = None
-    filler_last_date: IsoDate | None = None
-    laser_or_peel_last_date: IsoDate | None = None
+    topical_retinoid_last_use: LastDate | None = None
+    neurotoxin_last_date: LastDate | None = None
+    filler_last_date: LastDate | None = None
+    laser_or_peel_last_date: LastDate | None = None
     skin_cancer_or_suspicious_lesion_at_site: StrictBool | None = None
+    # Added by issue 13's clinical review (docs/protocol.md, "Changes").
+    ablative_laser_or_deep_peel_last_date: LastDate | None = None
+    radiotherapy_to_site_last_date: LastDate | None = None
+    koebner_disease: Literal["none", "stable", "active"] | None = None
+    connective_tissue_disease: StrictBool | None = None
+    bloodborne_infection: Literal["none", "positive"] | None = None
+    platelet_disorder: StrictBool | None = None
     allergies: Annotated[list[Allergy], Field(max_length=40)] | None = None
     # Not contraindications: they tell the forecast how fast collagen is likely to fade (CLINICAL.md).
     smoker: StrictBool | None = None
@@ -79,6 +111,18 @@ class Intake(BaseModel):
     def answers(self) -> dict[str, Any]:
         """The answers given (absent keys stay absent), JSON-ready."""
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+# The "when did you last..." questions: each takes a date, "never" or null (unknown).
+LAST_DATE_FIELDS: tuple[str, ...] = (
+    "isotretinoin_last_dose",
+    "topical_retinoid_last_use",
+    "neurotoxin_last_date",
+    "filler_last_date",
+    "laser_or_peel_last_date",
+    "ablative_laser_or_deep_peel_last_date",
+    "radiotherapy_to_site_last_date",
+)
 
 
 @dataclass(frozen=True)
@@ -137,18 +181,68 @@ QUESTIONS: tuple[Question, ...] = (
         "choice",
         (("none", "No"), ("controlled", "Yes, well controlled"), ("uncontrolled", "Yes, poorly controlled")),
     ),
-    Question("radiation_to_site_last_12_months", "Radiotherapy to the area in the last 12 months?", "yes_no"),
+    Question(
+        "radiation_to_site_last_12_months",
+        "Radiotherapy to the area in the last 12 months?",
+        "yes_no",
+        help="The older question; the date of the last radiotherapy below says more.",
+    ),
+    Question(
+        "radiotherapy_to_site_last_date",
+        "Last radiotherapy (radiation treatment) to the area",
+        "date",
+    ),
     Question("recent_sunburn_at_site", "Sunburn on the area now or in the last two weeks?", "yes_no"),
     Question("topical_retinoid_last_use", "Last use of a topical retinoid (tretinoin, retinol)", "date"),
     Question("neurotoxin_last_date", "Last anti-wrinkle (botulinum toxin) injection in the area", "date"),
     Question("filler_last_date", "Last dermal filler in the area", "date"),
-    Question("laser_or_peel_last_date", "Last laser treatment or chemical peel on the area", "date"),
+    Question(
+        "laser_or_peel_last_date",
+        "Last superficial peel or non-ablative laser on the area",
+        "date",
+        help="For example a glycolic or salicylic peel, IPL, or a non-ablative laser.",
+    ),
+    Question(
+        "ablative_laser_or_deep_peel_last_date",
+        "Last ablative laser resurfacing, or medium or deep chemical peel, on the area",
+        "date",
+        help="For example CO2 or erbium resurfacing, a TCA or phenol peel.",
+    ),
     Question(
         "skin_cancer_or_suspicious_lesion_at_site",
         "Skin cancer, or a mole or spot that is changing, in the area?",
         "yes_no",
     ),
-    Question("allergies", "Allergies (one per line, e.g. lidocaine, nickel)", "list"),
+    Question(
+        "koebner_disease",
+        "Psoriasis, vitiligo, lichen planus or discoid lupus anywhere on the body?",
+        "choice",
+        (("none", "None"), ("stable", "Yes, currently quiet"), ("active", "Yes, active or spreading now")),
+        help="These can appear in skin that is injured (the Koebner response), not only where they are now.",
+    ),
+    Question(
+        "connective_tissue_disease",
+        "Scleroderma, lupus or another connective-tissue disease?",
+        "yes_no",
+    ),
+    Question(
+        "bloodborne_infection",
+        "HIV, hepatitis B or hepatitis C?",
+        "choice",
+        (("none", "No (or tested negative)"), ("positive", "Yes")),
+        help="Asked before treatments that use your own blood (platelet-rich plasma, PRP).",
+    ),
+    Question(
+        "platelet_disorder",
+        "A platelet disorder or a low platelet count?",
+        "yes_no",
+        help="Asked before treatments that use your own blood (platelet-rich plasma, PRP).",
+    ),
+    Question(
+        "allergies",
+        "Allergies (one per line, e.g. lidocaine, EMLA, nickel, gold, jewellery)",
+        "list",
+    ),
     Question(
         "smoker",
         "Do you smoke?",
@@ -188,6 +282,18 @@ CLEAN_ANSWERS: dict[str, object] = {
     "radiation_to_site_last_12_months": False,
     "recent_sunburn_at_site": False,
     "skin_cancer_or_suspicious_lesion_at_site": False,
+    # The date questions: "never" is the answer, not a left-out key (a left-out key is "not asked").
+    "isotretinoin_last_dose": NEVER,
+    "topical_retinoid_last_use": NEVER,
+    "neurotoxin_last_date": NEVER,
+    "filler_last_date": NEVER,
+    "laser_or_peel_last_date": NEVER,
+    "ablative_laser_or_deep_peel_last_date": NEVER,
+    "radiotherapy_to_site_last_date": NEVER,
+    "koebner_disease": "none",
+    "connective_tissue_disease": False,
+    "bloodborne_infection": "none",
+    "platelet_disorder": False,
     "allergies": [],
     "smoker": False,
     "sun_exposure": "medium",

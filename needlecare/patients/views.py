@@ -199,6 +199,9 @@ def _answer_rows(intake) -> list[tuple[str, str, bool]]:
             rows.append((q.text, ", ".join(value) or "none", bool(value)))
         else:
             label = dict(q.choices).get(str(value), str(value))
+            if q.kind == "date" and value == "never":
+                rows.append((q.text, "Never", False))
+                continue
             if q.kind == "date" and isinstance(value, str):
                 label = date_format(date.fromisoformat(value), "j M Y")  # stored as ISO text in JSON
             elif q.kind == "fitzpatrick":
@@ -207,7 +210,15 @@ def _answer_rows(intake) -> list[tuple[str, str, bool]]:
                 q.kind == "date"
                 and q.field != "date_of_birth"
                 or value
-                in ("inflammatory", "active", "stable", "uncontrolled", "anticoagulant", "antiplatelet")
+                in (
+                    "inflammatory",
+                    "active",
+                    "stable",
+                    "uncontrolled",
+                    "anticoagulant",
+                    "antiplatelet",
+                    "positive",
+                )
             )
             rows.append((q.text, label, flagged))
     return rows

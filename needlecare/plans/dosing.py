@@ -78,14 +78,30 @@ def depth_band(
     The intersection of the zone's and the indication's bands. Where they do not overlap, the shallower
     bound wins, never the deeper (safety over effect): an indication deeper than the zone allows gets the
     zone's ceiling; one shallower than the zone's usual band keeps its own ceiling. On darker skin,
-    pigment indications keep to the lower half of the band.
+    pigment indications keep to the lower half of the band, and an indication with a darker-skin band of
+    its own (hyperpigmentation: 0.25-0.375 mm) takes it in every zone.
 
     >>> from needlecare.protocols import load_default
     >>> depth_band(load_default(), "cheeks", "acne_scars", darker_skin=False)[:2]
     (1.0, 2.0)
+    >>> depth_band(load_default(), "cheeks", "hyperpigmentation", darker_skin=True)[:2]
+    (0.25, 0.375)
     """
     z, ind = protocol.zones[zone], protocol.indications[indication]
     zone_max = z.max_mm_for(indication)
+    if darker_skin and ind.darker_skin_depth_mm is not None:
+        # Pigment on darker skin (hyperpigmentation: 0.25-0.375 mm, Cohen 2016): the indication's own
+        # darker-skin band in every zone, within the zone's ceiling. A zone's usual band (0.5 mm and up
+        # on the cheeks) is set for collagen indications; taking its floor put melasma at 0.5 mm, the
+        # deepest of the pigment band, where PIH risk is highest.
+        band = ind.darker_skin_depth_mm
+        high = min(zone_max, band.max)
+        low = min(band.min, high)
+        note = (
+            f"{ind.label} on darker skin: {round(low, 3)}-{round(high, 3)} mm, the lower half of the "
+            f"{ind.depth_mm.min}-{ind.depth_mm.max} mm band (post-inflammatory hyperpigmentation risk)."
+        )
+        return round(low, 3), round(high, 3), (note,)
     high = min(zone_max, ind.depth_mm.max)
     low = min(max(z.depth_mm.min, ind.depth_mm.min), high)
     notes: list[str] = []

@@ -60,6 +60,11 @@ class IntakeField:
     kind: FieldKind
     question: str
     choices: tuple[str, ...] = ()
+    # A "last date" question: besides a date it takes "never" (asked, and it never happened).
+    can_be_never: bool = False
+    # An older question that a newer one answers completely: when the newer one is answered, this one
+    # left out is not "not asked" (radiation_to_site_last_12_months, kept for stored intakes and old clients).
+    superseded_by: str = ""
 
 
 # The intake contract (DESIGN.md; needlecare/patients/intake.py holds the same fields for forms and API).
@@ -80,20 +85,45 @@ INTAKE_FIELDS: Mapping[str, IntakeField] = {
     "anticoagulant": IntakeField(
         "choice", "blood thinners (antiplatelet or anticoagulant)", ("none", "antiplatelet", "anticoagulant")
     ),
-    "isotretinoin_last_dose": IntakeField("date", "the last dose of isotretinoin (Roaccutane)"),
+    "isotretinoin_last_dose": IntakeField(
+        "date", "the last dose of isotretinoin (Roaccutane)", can_be_never=True
+    ),
     "immunosuppressed": IntakeField("yes_no", "immunosuppression (medicines, illness or chemotherapy)"),
     "diabetes": IntakeField("choice", "diabetes", ("none", "controlled", "uncontrolled")),
     "radiation_to_site_last_12_months": IntakeField(
-        "yes_no", "radiotherapy to the area in the last 12 months"
+        "yes_no",
+        "radiotherapy to the area in the last 12 months",
+        superseded_by="radiotherapy_to_site_last_date",
     ),
     "recent_sunburn_at_site": IntakeField("yes_no", "recent sunburn on the area"),
-    "topical_retinoid_last_use": IntakeField("date", "the last use of a topical retinoid"),
-    "neurotoxin_last_date": IntakeField("date", "the last anti-wrinkle (neurotoxin) injection in the area"),
-    "filler_last_date": IntakeField("date", "the last dermal filler in the area"),
-    "laser_or_peel_last_date": IntakeField("date", "the last laser treatment or chemical peel on the area"),
+    "topical_retinoid_last_use": IntakeField("date", "the last use of a topical retinoid", can_be_never=True),
+    "neurotoxin_last_date": IntakeField(
+        "date", "the last anti-wrinkle (neurotoxin) injection in the area", can_be_never=True
+    ),
+    "filler_last_date": IntakeField("date", "the last dermal filler in the area", can_be_never=True),
+    "laser_or_peel_last_date": IntakeField(
+        "date", "the last superficial peel or non-ablative laser on the area", can_be_never=True
+    ),
     "skin_cancer_or_suspicious_lesion_at_site": IntakeField(
         "yes_no", "skin cancer or a changing mole or spot in the area"
     ),
+    # Added by issue 13's clinical review.
+    "ablative_laser_or_deep_peel_last_date": IntakeField(
+        "date", "the last ablative laser or medium or deep chemical peel on the area", can_be_never=True
+    ),
+    "radiotherapy_to_site_last_date": IntakeField(
+        "date", "the last radiotherapy to the area", can_be_never=True
+    ),
+    "koebner_disease": IntakeField(
+        "choice",
+        "psoriasis, vitiligo, lichen planus or discoid lupus anywhere on the body",
+        ("none", "stable", "active"),
+    ),
+    "connective_tissue_disease": IntakeField(
+        "yes_no", "scleroderma, lupus or another connective-tissue disease"
+    ),
+    "bloodborne_infection": IntakeField("choice", "HIV, hepatitis B or hepatitis C", ("none", "positive")),
+    "platelet_disorder": IntakeField("yes_no", "a platelet disorder or a low platelet count"),
     "allergies": IntakeField("list", "allergies"),
     # No default rule reads these (the forecast does); a clinic's protocol may.
     "smoker": IntakeField("yes_no", "smoking"),
@@ -254,6 +284,8 @@ class Indication(_Entry):
     label: Text
     depth_mm: Band
     pigment: bool = False
+    # On darker skin ([darker_skin] fitzpatrick_from), the band proposed instead, within the zone's ceiling.
+    darker_skin_depth_mm: Band | None = None
     note: str = ""
     source: Text
     series: Series
@@ -301,6 +333,8 @@ _CONDITION_PLACEHOLDERS: dict[str, set[str]] = {
     "defer_after": {"date", "until"},
     "age_below_years": {"age"},
     "contains_any": {"matched"},
+    "ever": {"date"},
+    "allergens_any": {"matched"},
 }
 
 
@@ -325,7 +359,13 @@ class Rule(_Entry):
     defer_after: Period | None = None
     age_below_years: PositiveInt | None = None
     contains_any: list[Text] | None = None
+    ever: Literal[True] | None = None  # any date answer, however long ago (not "never")
+    allergens_any: list[Text] | None = None  # ingredient keys of [allergens]
     applies_to_zones: list[str] = []
+    applies_to_regions: list[Literal["face", "neck", "body"]] = []
+    applies_to_adjuncts: list[str] = []
+    # Accepted so that stored protocol versions still load; it no longer changes anything: since a date
+    # question can be answered "never", a left-out answer is "not asked" for every question.
     if_not_asked: Literal["ask", "assume_no"] = "ask"
     clearance_by: str = ""
     ends: Text
@@ -358,8 +398,10 @@ class Rule(_Entry):
             raise ValueError("defer_after needs a date field (date_of_birth is not one)")
         elif condition == "age_below_years" and self.field != "date_of_birth":
             raise ValueError("age_below_years reads date_of_birth")
-        elif condition == "contains_any" and kind.kind != "list":
-            raise ValueError("contains_any needs a list field (allergies)")
+        elif condition in ("contains_any", "allergens_any") and kind.kind != "list":
+            raise ValueError(f"{condition} needs a list field (allergies)")
+        elif condition == "ever" and not kind.can_be_never:
+            raise ValueError("ever needs a 'last date' field (one that can be answered \"never\")")
         if condition == "defer_after" and self.severity != "deferred":
             raise ValueError("a rule with defer_after must have severity 'deferred'")
         if (self.severity == "clearance") != bool(self.clearance_by):
@@ -384,6 +426,34 @@ class Rule(_Entry):
                     "fitzpatrick": "1 to 6",
                 }.get(kind.kind, f"none: use a different condition for a {kind.kind} field")
                 raise ValueError(f"{value!r} is not an answer to {self.field}; its answers are {answers}")
+
+
+class Allergen(_Entry):
+    """An ingredient or metal a patient may be allergic to, and the names (brands, synonyms) it goes by."""
+
+    label: Text
+    kind: Literal["anaesthetic", "metal", "other"]
+    names: list[Text] = []  # besides the key itself
+    note: str = ""
+    source: Text
+
+
+class Allergens(_Entry):
+    """``[allergens]``: how an intake's allergies in the patient's words map to ingredient keys."""
+
+    note: str = ""
+    source: Text
+    # Words that name every ingredient of a kind ("local anaesthetic", "numbing cream").
+    kinds: dict[str, list[Text]] = {}
+    ingredients: dict[str, Allergen]
+
+
+class Adjunct(_Entry):
+    """Something used with microneedling that screening must know about (``prp``)."""
+
+    label: Text
+    note: str = ""
+    source: Text
 
 
 class AftercareStep(_Entry):
@@ -456,6 +526,9 @@ class ProtocolDocument(_Entry):
     darker_skin: DarkerSkin
     screening: Screening
     contraindications: dict[str, Rule]
+    # Optional so that protocol versions stored before issue 13 still load.
+    allergens: Allergens | None = None
+    adjuncts: dict[str, Adjunct] = {}
     aftercare: Aftercare
     durability: Durability
 
@@ -580,6 +653,32 @@ def _cross_check(doc: ProtocolDocument) -> list[tuple[str, str]]:
             for name in rule.applies_to_zones
             if name not in doc.zones
         ]
+        problems += [
+            (f"contraindications.{rule_id}.applies_to_adjuncts", f"unknown adjunct {name!r}")
+            for name in rule.applies_to_adjuncts
+            if name not in doc.adjuncts
+        ]
+        ingredients = doc.allergens.ingredients if doc.allergens else {}
+        problems += [
+            (f"contraindications.{rule_id}.allergens_any", f"unknown ingredient {name!r} (see [allergens])")
+            for name in rule.allergens_any or []
+            if name not in ingredients
+        ]
+    if doc.allergens:
+        problems += [
+            (f"allergens.kinds.{kind}", "unknown kind (anaesthetic, metal or other)")
+            for kind in doc.allergens.kinds
+            if kind not in ("anaesthetic", "metal", "other")
+        ]
+    for table, keys in (
+        ("adjuncts", list(doc.adjuncts)),
+        ("allergens.ingredients", list(ingredients_of(doc))),
+    ):
+        problems += [
+            (f"{table}.{key}", "identifiers are lower-case letters, digits and _")
+            for key in keys
+            if not _IDENTIFIER.match(key)
+        ]
     half_lives = doc.durability.half_life_months
     problems += [
         ("durability.half_life_months", f"no half-life for indication {name!r}")
@@ -597,6 +696,10 @@ def _cross_check(doc: ProtocolDocument) -> list[tuple[str, str]]:
             for part in unknown_source_parts(source, doc.sources)
         ]
     return problems
+
+
+def ingredients_of(doc: ProtocolDocument) -> dict[str, Allergen]:
+    return doc.allergens.ingredients if doc.allergens else {}
 
 
 def _sources(node: object, path: str) -> Iterator[tuple[str, str]]:

@@ -32,7 +32,12 @@ router = Router(tags=["screening"])
 def evaluate(request, payload: EvaluateIn):  # type: ignore[no-untyped-def]
     """Screen intake answers on a day with the clinic's protocol. Stores nothing."""
     try:
-        decision = rules.evaluate(payload.intake.answers(), current_protocol(request.clinic)[1], payload.on)
+        decision = rules.evaluate(
+            payload.intake.answers(),
+            current_protocol(request.clinic)[1],
+            payload.on,
+            adjuncts=payload.adjuncts,
+        )
     except rules.IntakeError as error:
         raise HttpError(
             422,
@@ -41,6 +46,8 @@ def evaluate(request, payload: EvaluateIn):  # type: ignore[no-untyped-def]
                 for field, reason in error.problems.items()
             ],
         ) from None
+    except ValueError as error:  # an adjunct the clinic's protocol does not know
+        raise HttpError(422, [{"loc": ["body", "payload", "adjuncts"], "msg": str(error)}]) from None
     return decision.to_dict()
 
 
@@ -57,6 +64,7 @@ def _out(decision: ScreeningDecision, today: date) -> dict[str, Any]:
         "outcome": decision.outcome,
         "defer_until": decision.defer_until,
         "findings": decision.findings,
+        "adjuncts": decision.adjuncts or [],
         "protocol": {"name": decision.protocol.name, "version": decision.protocol.content_hash},
         "screened_on": decision.screened_on,
         "valid_until": decision.valid_until,
@@ -83,7 +91,9 @@ def screen(request, patient_id: UUID, payload: ScreenIn):  # type: ignore[no-unt
     _clinical(request)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     try:
-        decision = services.screen_patient(patient=patient, by=request.user, on=payload.on, request=request)
+        decision = services.screen_patient(
+            patient=patient, by=request.user, on=payload.on, adjuncts=payload.adjuncts, request=request
+        )
     except DjangoValidationError as error:
         raise HttpError(422, " ".join(error.messages)) from None
     decision = selectors.screening_of(patient, decision.pk)

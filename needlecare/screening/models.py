@@ -29,6 +29,8 @@ class ScreeningDecision(models.Model):
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     defer_until = models.DateField(null=True, blank=True)
     findings = models.JSONField(default=list)
+    # What the plan adds to the needling, as screened (protocol [adjuncts], e.g. ["prp"]).
+    adjuncts = models.JSONField(default=list, blank=True)
     valid_until = models.DateField()
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from needlecare.protocols.loader import INTAKE_FIELDS, Message, Protocol, Rule, Severity, source_parts
+from needlecare.protocols.loader import (
+    INTAKE_FIELDS,
+    Allergen,
+    Allergens,
+    Message,
+    Protocol,
+    Rule,
+    Severity,
+    source_parts,
+)
+
+NEVER = "never"  # the answer to a "last date" question when it never happened
 
 Outcome = Literal["declined", "deferred", "clearance", "precautions", "eligible"]
 OUTCOMES: tuple[Outcome, ...] = (
@@ -82,12 +93,19 @@ class Decision:
 
 
 def evaluate(
-    intake: Mapping[str, Any], protocol: Protocol, on: date, *, zones: Iterable[str] | None = None
+    intake: Mapping[str, Any],
+    protocol: Protocol,
+    on: date,
+    *,
+    zones: Iterable[str] | None = None,
+    adjuncts: Iterable[str] | None = None,
 ) -> Decision:
     """Screen an intake against a protocol on a date.
 
-    ``zones``, when given, skips rules limited to zones not treated (cold sores: perioral); when it is not
-    given, every rule applies.
+    ``zones``, when given, skips rules limited to zones or regions not treated (cold sores: the face);
+    when it is not given, every zone rule applies. ``adjuncts`` names what the plan adds to the needling
+    (``["prp"]``, from the protocol's ``[adjuncts]``): rules limited to an adjunct apply only when the
+    plan uses it, because they ask about the adjunct, not about microneedling.
 
     >>> from needlecare.protocols import load_default
     >>> evaluate({"pregnant_or_breastfeeding": True}, load_default(), date(2025, 1, 1)).outcome
@@ -97,24 +115,27 @@ def evaluate(
         raise TypeError("'on' must be a date")
     answers = read_answers(intake)
     treated = _treated(zones, protocol)
+    used = _adjuncts(adjuncts, protocol)
     by_field: dict[str, list[tuple[str, Rule]]] = {}
     for rule_id, rule in protocol.contraindications.items():
-        if treated is None or not rule.applies_to_zones or treated & set(rule.applies_to_zones):
+        if _applies(rule, treated, used, protocol):
             by_field.setdefault(rule.field, []).append((rule_id, rule))
 
     findings: list[Finding] = []
     for field, rules in by_field.items():
         if field not in answers:
-            # Not asked. A session must not go ahead on a question nobody asked, so it counts as unknown;
-            # except where every rule on the field says the intake leaves it out to mean "never" (the
-            # date questions: the contract's `date | null` has no other way to say "never").
-            if any(rule.if_not_asked == "ask" for _, rule in rules):
+            # Not asked. A session must not go ahead on a question nobody asked, so it counts as unknown.
+            # (A date question says "never" with the answer "never"; leaving it out is not asking it.)
+            # An older question is not missed when the newer one that replaces it was answered and this
+            # protocol screens on the newer one (a protocol stored before it came only reads the older).
+            newer = INTAKE_FIELDS[field].superseded_by
+            if not (newer and newer in by_field and answers.get(newer) is not None):
                 findings.append(_unanswered(field, rules, protocol.screening.not_asked, "not_asked"))
         elif answers[field] is None:
             findings.append(_unanswered(field, rules, protocol.screening.unknown, "unknown"))
         else:
             for rule_id, rule in rules:
-                finding = _apply(rule_id, rule, answers[field], on)
+                finding = _apply(rule_id, rule, answers[field], on, protocol)
                 if finding is not None:
                     findings.append(finding)
     return _decide(findings, protocol)
@@ -149,8 +170,12 @@ def read_answers(intake: Mapping[str, Any]) -> dict[str, Any]:
             spec.kind == "list" and isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
         ):
             answers[field] = list(value)
+        elif spec.kind == "date" and spec.can_be_never and value == NEVER:
+            answers[field] = NEVER
         elif spec.kind == "date" and (parsed := _date(value)) is not None:
             answers[field] = parsed
+        elif spec.kind == "date" and spec.can_be_never:
+            problems[field] = 'must be a date written as YYYY-MM-DD, "never", or null'
         else:
             problems[field] = {
                 "yes_no": "must be true, false or null",
@@ -177,6 +202,28 @@ def _date(value: object) -> date | None:
     return None
 
 
+def _adjuncts(adjuncts: Iterable[str] | None, protocol: Protocol) -> set[str]:
+    if adjuncts is None:
+        return set()
+    if isinstance(adjuncts, str):
+        raise ValueError("adjuncts must be a list")
+    used = set(adjuncts)
+    unknown = sorted(str(name) for name in used - set(protocol.adjuncts))
+    if unknown:
+        valid = ", ".join(protocol.adjuncts) or "none"
+        raise ValueError(f"unknown adjuncts: {', '.join(unknown)}; valid adjuncts: {valid}")
+    return used
+
+
+def _applies(rule: Rule, treated: set[str] | None, used: set[str], protocol: Protocol) -> bool:
+    if rule.applies_to_adjuncts and not used & set(rule.applies_to_adjuncts):
+        return False
+    if treated is None or not (rule.applies_to_zones or rule.applies_to_regions):
+        return True
+    regions = {protocol.zones[zone].region for zone in treated}
+    return bool(treated & set(rule.applies_to_zones) or regions & set(rule.applies_to_regions))
+
+
 def _treated(zones: Iterable[str] | None, protocol: Protocol) -> set[str] | None:
     if zones is None:
         return None
@@ -187,10 +234,12 @@ def _treated(zones: Iterable[str] | None, protocol: Protocol) -> set[str] | None
     return treated
 
 
-def _apply(rule_id: str, rule: Rule, value: Any, on: date) -> Finding | None:
+def _apply(rule_id: str, rule: Rule, value: Any, on: date, protocol: Protocol) -> Finding | None:
     """The finding ``rule`` gives for an answered question, or None."""
     fill: dict[str, str] = {}
     until: date | None = None
+    if value == NEVER:
+        return None  # a "last date" question answered "never": no date rule fires
     if rule.values is not None:
         # Compare type and value: True == 1 in Python, and a yes/no must never match a skin type.
         if not any(type(wanted) is type(value) and wanted == value for wanted in rule.values):
@@ -211,6 +260,19 @@ def _apply(rule_id: str, rule: Rule, value: Any, on: date) -> Finding | None:
         if not matched:
             return None
         fill = {"matched": ", ".join(matched)}
+    elif rule.ever:
+        fill = {"date": value.isoformat()}
+    elif rule.allergens_any is not None:
+        wanted = set(rule.allergens_any)
+        table = _ingredients(protocol)
+        words = [
+            f"{answer} ({', '.join(table[key].label for key in sorted(found & wanted))})"
+            for answer in value
+            if (found := _allergens_in(answer, protocol)) & wanted
+        ]
+        if not words:
+            return None
+        fill = {"matched": "; ".join(words)}
     return Finding(
         rule=rule_id,
         severity=rule.severity,
@@ -219,6 +281,60 @@ def _apply(rule_id: str, rule: Rule, value: Any, on: date) -> Finding | None:
         patient_message=rule.patient_message.format(**fill),
         defer_until=until,
     )
+
+
+def allergens_of(intake: Mapping[str, Any], protocol: Protocol) -> set[str]:
+    """The ingredient keys (``[allergens]`` of the protocol) a patient's listed allergies name.
+
+    Brand names and synonyms map to their ingredients ("EMLA" is lidocaine and prilocaine, "Ametop"
+    tetracaine, "jewellery" nickel); a word naming a whole kind ("local anaesthetic") names every
+    ingredient of that kind. Matching ignores case and needs whole words (plurals allowed). An unknown
+    (null) or unasked allergy list gives the empty set: screening, not this function, says it is unknown.
+    A protocol without ``[allergens]`` (stored before issue 13) uses the default protocol's table.
+
+    >>> from needlecare.protocols import load_default
+    >>> sorted(allergens_of({"allergies": ["EMLA cream", "costume jewellery"]}, load_default()))
+    ['lidocaine', 'nickel', 'prilocaine']
+    """
+    answers = intake.get("allergies") if isinstance(intake, Mapping) else None
+    if not isinstance(answers, list | tuple):
+        return set()
+    found: set[str] = set()
+    for answer in answers:
+        if isinstance(answer, str):
+            found |= _allergens_in(answer, protocol)
+    return found
+
+
+def _ingredients(protocol: Protocol) -> dict[str, Allergen]:
+    return _table(protocol).ingredients
+
+
+def _table(protocol: Protocol) -> Allergens:
+    if protocol.allergens is not None:
+        return protocol.allergens
+    from needlecare.protocols import load_default
+
+    allergens = load_default().allergens
+    assert allergens is not None, "the default protocol has an [allergens] table"
+    return allergens
+
+
+def _named(name: str, text: str) -> bool:
+    # Whole words, ignoring case, a plural allowed: "lidocaine" in "Lidocaine cream", "LMX" in "LMX4",
+    # "anaesthetic" in "local anaesthetics"; but not "gold" in "marigold" or "golden".
+    pattern = r"(?<![a-z])" + re.escape(name.lower()) + r"(?:s|es)?(?![a-z])"
+    return re.search(pattern, text.lower()) is not None
+
+
+def _allergens_in(answer: str, protocol: Protocol) -> set[str]:
+    table = _table(protocol)
+    kinds = {kind for kind, names in table.kinds.items() if any(_named(name, answer) for name in names)}
+    return {
+        key
+        for key, allergen in table.ingredients.items()
+        if allergen.kind in kinds or any(_named(name, answer) for name in [key, *allergen.names])
+    }
 
 
 def _unanswered(field: str, rules: list[tuple[str, Rule]], message: Message, kind: str) -> Finding:

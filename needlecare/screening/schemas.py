@@ -14,9 +14,17 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 OutcomeValue = Literal["eligible", "precautions", "clearance", "deferred", "declined"]
 
 
+Identifier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
 class EvaluateIn(Schema):
     intake: IntakeAnswers = Field(description="Intake answers in the contract's shape.")
     on: IsoDate = Field(description="The day of the planned session (YYYY-MM-DD).")
+    adjuncts: Annotated[list[Identifier], Field(max_length=10)] = Field(
+        default_factory=list,
+        description='What the plan adds to the needling, from the protocol\'s [adjuncts] (e.g. ["prp"]): '
+        "rules about an adjunct apply only when it is listed.",
+    )
 
 
 class FindingOut(Schema):
@@ -49,6 +57,7 @@ class OverrideOut(Schema):
 
 class StoredDecisionOut(DecisionOut):
     id: UUID
+    adjuncts: list[str]
     screened_on: date
     valid_until: date
     intake_version: int
@@ -66,6 +75,10 @@ class StoredDecisionList(Schema):
 
 class ScreenIn(Schema):
     on: IsoDate | None = Field(None, description="Defaults to today in the clinic's time zone.")
+    adjuncts: Annotated[list[Identifier], Field(max_length=10)] = Field(
+        default_factory=list,
+        description='What the plan adds to the needling (e.g. ["prp"]); its rules apply only when listed.',
+    )
 
 
 class OverrideIn(Schema):

@@ -1,6 +1,7 @@
 """Screening a patient (stored, explained, versioned) and a practitioner's override."""
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,15 +23,28 @@ def clinic_today(clinic: Clinic) -> date:
 
 
 def screen_patient(
-    *, patient: Patient, by: Any, on: date | None = None, request: Any = None
+    *,
+    patient: Patient,
+    by: Any,
+    on: date | None = None,
+    adjuncts: Sequence[str] = (),
+    request: Any = None,
 ) -> ScreeningDecision:
-    """Run the clinic's protocol on the patient's latest intake and store the decision."""
+    """Run the clinic's protocol on the patient's latest intake and store the decision.
+
+    ``adjuncts`` names what the plan adds to the needling (``["prp"]``): its rules apply only then."""
     intake = latest_intake(patient)
     if intake is None:
         raise ValidationError("This patient has no intake yet: fill in the medical history first.")
     version, protocol = current_protocol(patient.clinic)
     on = on or clinic_today(patient.clinic)
-    decision = rules.evaluate(intake.answers, protocol, on)
+    adjuncts = sorted(set(adjuncts))
+    try:
+        decision = rules.evaluate(intake.answers, protocol, on, adjuncts=adjuncts)
+    except rules.IntakeError:
+        raise
+    except ValueError as error:  # an adjunct the clinic's protocol does not know
+        raise ValidationError(str(error)) from None
     shape = decision.to_dict(patient_messages=True)
     with transaction.atomic():
         stored = ScreeningDecision.objects.create(
@@ -42,6 +56,7 @@ def screen_patient(
             outcome=decision.outcome,
             defer_until=decision.defer_until,
             findings=shape["findings"],
+            adjuncts=adjuncts,
             valid_until=on + timedelta(days=protocol.screening.valid_days),
             decided_by=by if getattr(by, "pk", None) else None,
         )
@@ -52,7 +67,7 @@ def screen_patient(
             obj=stored,
             patient_id=patient.pk,
             request=request,
-            detail={"outcome": stored.outcome, "intake_version": intake.version},
+            detail={"outcome": stored.outcome, "intake_version": intake.version, "adjuncts": adjuncts},
         )
     return stored
 

@@ -18,7 +18,10 @@ from needlecare.screening.forms import OverrideForm
 def screening_run(request, patient_id):
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     try:
-        decision = services.screen_patient(patient=patient, by=request.user, request=request)
+        adjuncts = [name for name in request.POST.getlist("adjuncts") if name][:10]
+        decision = services.screen_patient(
+            patient=patient, by=request.user, adjuncts=adjuncts, request=request
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("patients:detail", patient_id=patient.pk)

@@ -79,6 +79,8 @@ def test_owner_registers_a_patient_fills_in_intake_and_finds_them_again(live_ser
         expect(isotretinoin).to_be_visible()
         isotretinoin.fill("2025-03-14")
         page.locator("#id_neurotoxin_last_date__state").select_option("unknown")
+        page.locator("#id_topical_retinoid_last_use__state").select_option("never")  # "never" is an answer
+        expect(page.locator("#id_topical_retinoid_last_use")).to_be_hidden()
         page.locator("#id_allergies").fill("lidocaine\nnickel")
         shot(page, "04-intake-form")
         page.get_by_role("button", name="Save intake").click()
@@ -112,6 +114,7 @@ def test_owner_registers_a_patient_fills_in_intake_and_finds_them_again(live_ser
         expect(answer_to(page, "isotretinoin")).to_have_text("14 Mar 2025")
         expect(answer_to(page, "botulinum toxin")).to_have_text("unknown — confirm with the patient")
         expect(answer_to(page, "Last dermal filler")).to_have_text("not asked")
+        expect(answer_to(page, "topical retinoid")).to_have_text("Never")
         expect(answer_to(page, "Allergies")).to_have_text("lidocaine, nickel")
         expect(page.locator("table.answers tr.flag", has_text="keloid")).to_have_count(1)
         expect(page.locator(".timeline")).to_contain_text("Intake version 1")

@@ -124,3 +124,25 @@ def test_a_bare_patient_gives_a_valid_bundle(client, world_a, token_for):
     bundle = get_bundle(client, world_a, world_a.patient, token_for)
     Bundle.model_validate(bundle)
     assert {e["resource"]["resourceType"] for e in bundle["entry"]} >= {"Patient", "QuestionnaireResponse"}
+
+
+def test_a_date_question_answered_never_is_a_coded_answer_not_a_date(client, world_a, token_for):
+    from needlecare.factories import make_intake
+
+    make_intake(
+        world_a.patient,
+        filler_last_date="never",
+        neurotoxin_last_date="2026-01-05",
+        koebner_disease="stable",
+        connective_tissue_disease=True,
+    )
+    bundle = get_bundle(client, world_a, world_a.patient, token_for)
+    latest = max(of(bundle, "QuestionnaireResponse"), key=lambda r: int(r["identifier"]["value"]))
+    answered = {i["linkId"]: i.get("answer") for i in latest["item"]}
+    assert answered["filler_last_date"] == [
+        {"valueCoding": {"system": f"{CS}/intake-answer", "code": "never", "display": "Never"}}
+    ]
+    assert answered["neurotoxin_last_date"] == [{"valueDate": "2026-01-05"}]
+    conditions = {c["code"]["coding"][0]["code"] for c in of(bundle, "Condition")}
+    assert {"koebner_disease.stable", "connective_tissue_disease"} <= conditions
+    Bundle.model_validate(bundle)  # still a valid FHIR R4B bundle

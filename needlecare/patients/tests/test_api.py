@@ -542,6 +542,9 @@ BAD_INTAKES = [
     ("date a timestamp string", {"filler_last_date": "1704067200"}, "filler_last_date"),
     ("date in another format", {"neurotoxin_last_date": "01/02/2024"}, "neurotoxin_last_date"),
     ("date impossible", {"laser_or_peel_last_date": "2024-02-30"}, "laser_or_peel_last_date"),
+    ("never in capitals", {"filler_last_date": "Never"}, "filler_last_date"),
+    ("never for the date of birth", {"date_of_birth": "never"}, "date_of_birth"),
+    ("never for a yes/no", {"keloid_history": "never"}, "keloid_history"),
     ("date_of_birth a list", {"date_of_birth": ["1988-04-12"]}, "date_of_birth"),
     ("allergies a string", {"allergies": "nickel"}, "allergies"),
     ("allergy blank", {"allergies": [""]}, "allergies"),
@@ -692,3 +695,31 @@ def test_the_openapi_document_declares_every_error_a_patient_operation_can_answe
             is_patient_write = "patients" in operation.get("tags", []) and method in {"post", "patch"}
             if is_patient_write and not path.endswith("/archive"):
                 assert "409" in declared, (method, path)
+
+
+def test_a_date_question_takes_a_date_never_or_null_and_keeps_each(api, world_a):
+    answers = {
+        "isotretinoin_last_dose": "never",
+        "filler_last_date": None,
+        "neurotoxin_last_date": "2026-01-05",
+    }
+    response = api.post(f"/patients/{world_a.patient.pk}/intakes", {"answers": answers})
+    assert response.status_code == 201, response.content
+    assert response.json()["answers"] == answers
+    assert world_a.patient.intakes.get(version=2).answers == answers
+
+
+def test_the_openapi_document_shows_date_never_or_null_for_each_date_question(client):
+    from needlecare.patients.intake import LAST_DATE_FIELDS
+
+    document = client.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    intake = next(
+        schema
+        for name, schema in schemas.items()
+        if name.startswith("Intake") and "properties" in schema and "filler_last_date" in schema["properties"]
+    )
+    for field in LAST_DATE_FIELDS:
+        text = json.dumps(intake["properties"][field])
+        assert '"format": "date"' in text and '"const": "never"' in text and '"type": "null"' in text, field
+    assert "never" not in json.dumps(intake["properties"]["date_of_birth"])

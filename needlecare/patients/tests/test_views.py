@@ -231,3 +231,49 @@ def test_patient_page_shows_the_latest_answers_and_flags_unknowns(client, world_
     page = client.get(f"/patients/{world_a.patient.pk}/").content.decode()
     assert "unknown — confirm with the patient" in page
     assert "Intake version 2" in page and "Intake version 1" in page
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Issue 13: "never" is an answer to a date question; "not asked" is something else
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_every_date_question_offers_never_apart_from_not_asked(client, world_a):
+    from needlecare.patients.intake import LAST_DATE_FIELDS
+
+    client.force_login(world_a.front_desk)
+    form = client.get(f"/patients/{world_a.patient.pk}/intake/new/").context["form"]
+    for field in LAST_DATE_FIELDS:
+        choices = dict(form.fields[f"{field}__state"].choices)
+        assert choices["never"] == "Never" and choices[""] == "— not asked —", field
+
+
+def test_never_is_stored_as_never_and_not_asked_leaves_the_question_out(client, world_a):
+    client.force_login(world_a.owner)
+    answers = {
+        **INTAKE,
+        "filler_last_date__state": "never",
+        "filler_last_date": "2026-01-01",  # a date left in the box does not count when "never" is chosen
+        "laser_or_peel_last_date__state": "",
+    }
+    assert client.post(f"/patients/{world_a.patient.pk}/intake/new/", answers).status_code == 302
+    stored = world_a.patient.intakes.get(version=2).answers
+    assert stored["filler_last_date"] == "never"
+    assert "laser_or_peel_last_date" not in stored
+    form = client.get(f"/patients/{world_a.patient.pk}/intake/new/").context["form"]
+    assert form.initial["filler_last_date__state"] == "never"
+    assert form.initial.get("laser_or_peel_last_date__state", "") == ""  # "not asked"
+    page = client.get(f"/patients/{world_a.patient.pk}/intake/2/").content.decode()
+    assert "Never" in page and "not asked" in page
+
+
+def test_the_portal_intake_offers_never_for_each_date_question(client, world_a):
+    from needlecare.patients.forms import IntakeForm
+    from needlecare.patients.intake import LAST_DATE_FIELDS
+
+    # The portal renders the same form (portal/views.py: IntakeForm) and the same question template.
+    form = IntakeForm(initial_answers={"isotretinoin_last_dose": "never"})
+    assert form.initial["isotretinoin_last_dose__state"] == "never"
+    html = str(form["isotretinoin_last_dose__state"])
+    assert '<option value="never" selected>Never</option>' in html
+    assert all(f"{field}__state" in form.fields for field in LAST_DATE_FIELDS)

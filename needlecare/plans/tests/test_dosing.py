@@ -119,6 +119,25 @@ def test_darker_skin_keeps_pigment_treatment_in_the_lower_half_of_the_band():
     assert band("hyperpigmentation", "forehead", fitzpatrick=3) == (0.25, 0.5)
 
 
+@pytest.mark.parametrize("zone", sorted(PROTOCOL.zones))
+@pytest.mark.parametrize("fitzpatrick", [5, 6])
+def test_melasma_on_fitzpatrick_v_and_vi_is_proposed_at_most_0_375_mm_in_every_zone(zone, fitzpatrick):
+    # Issue 13: on the cheeks the zone's 0.5 mm floor put melasma at 0.5 mm, the deepest of its band.
+    low, high = band("hyperpigmentation", zone, fitzpatrick=fitzpatrick)
+    assert (low, high) == (0.25, 0.375)
+
+
+def test_melasma_on_darker_cheeks_says_why_it_stays_shallow():
+    depth = plan(["hyperpigmentation"], ["cheeks"], fitzpatrick=6).zones[0]
+    assert (depth.min_mm, depth.max_mm) == (0.25, 0.375)
+    assert any("lower half" in note and "hyperpigmentation" in note for note in depth.notes)
+    assert "Cohen 2016" in PROTOCOL.indications["hyperpigmentation"].source
+
+
+def test_melasma_on_lighter_cheeks_is_unchanged():
+    assert band("hyperpigmentation", "cheeks", fitzpatrick=2) == (0.5, 0.5)
+
+
 def test_darker_skin_treats_sun_damage_as_a_pigment_indication():
     assert band("sun_damage", "cheeks", fitzpatrick=4) == (0.5, 0.75)
 
@@ -237,7 +256,8 @@ def test_several_indications_get_enough_sessions_spacing_and_maintenance_for_eac
 
 def test_several_indications_in_one_zone_span_their_bands_and_list_each():
     depth = plan(["hyperpigmentation", "acne_scars"], ["forehead", "cheeks"], fitzpatrick=5).zones
-    assert [(d.zone, d.min_mm, d.max_mm) for d in depth] == [("forehead", 0.25, 0.5), ("cheeks", 0.5, 2.0)]
+    # Pigment on darker skin stays at 0.25-0.375 mm even on the cheeks (issue 13), scars go to 2.0.
+    assert [(d.zone, d.min_mm, d.max_mm) for d in depth] == [("forehead", 0.25, 0.5), ("cheeks", 0.25, 2.0)]
     assert "Hyperpigmentation and melasma: 0.25-0.375 mm." in depth[0].notes
 
 

@@ -20,7 +20,6 @@ from needlecare.protocols.loader import (
 )
 
 DEFAULT_TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
-LEFT_OUT_MEANS_NEVER = 'if_not_asked = "assume_no"  # the intake records "never" by leaving the date out\n'
 
 
 def refused(old: str, new: str, *, count: int = 1) -> ProtocolError:
@@ -193,7 +192,16 @@ CONTRAINDICATION_TABLE = {
     "immunosuppression": "clearance",
     "uncontrolled_diabetes": "clearance",
     "controlled_diabetes": "precautions",
-    "radiation_to_site": "declined",
+    "radiation_to_site": "deferred",  # issue 13: defers, not declines
+    "radiotherapy_recent": "deferred",
+    "radiotherapy_clearance": "clearance",
+    "ablative_laser_or_deep_peel": "deferred",
+    "active_koebner_disease": "deferred",
+    "stable_koebner_disease": "clearance",
+    "connective_tissue_disease": "clearance",
+    "prp_bloodborne_infection": "clearance",
+    "prp_platelet_disorder": "clearance",
+    "gold_allergy": "precautions",
     "keloid_history": "clearance",
     "skin_cancer_or_suspicious_lesion": "declined",
     "herpes_simplex_history": "precautions",
@@ -223,6 +231,8 @@ def test_every_rule_says_how_it_ends_and_has_both_messages():
         ("neurotoxin", 14, None),
         ("filler", 21, None),
         ("laser_or_peel", 14, None),
+        ("ablative_laser_or_deep_peel", 42, None),
+        ("radiotherapy_recent", None, 12),
         ("topical_retinoid", 5, None),
     ],
 )
@@ -341,8 +351,8 @@ def test_a_source_not_in_the_source_list_is_refused():
 
 def test_an_unknown_severity_is_refused():
     error = refused(
-        "defer_after = { months = 6 }\n" + LEFT_OUT_MEANS_NEVER + 'severity = "deferred"',
-        'defer_after = { months = 6 }\nif_not_asked = "assume_no"\nseverity = "maybe"',
+        'defer_after = { months = 6 }\nseverity = "deferred"',
+        'defer_after = { months = 6 }\nseverity = "maybe"',
     )
     assert "contraindications.isotretinoin.severity:" in str(error)
     assert "'declined', 'deferred', 'clearance' or 'precautions'" in str(error)
@@ -366,8 +376,58 @@ def test_a_yes_no_rule_matching_a_word_is_refused():
 
 
 def test_an_unknown_zone_in_a_rule_is_refused():
-    error = refused('applies_to_zones = ["perioral"]', 'applies_to_zones = ["lips"]')
+    error = refused('applies_to_regions = ["face"]', 'applies_to_zones = ["lips"]')
     assert "contraindications.herpes_simplex_history.applies_to_zones: unknown zone 'lips'" in str(error)
+
+
+def test_an_unknown_region_in_a_rule_is_refused():
+    error = refused('applies_to_regions = ["face"]', 'applies_to_regions = ["scalp"]')
+    assert "contraindications.herpes_simplex_history.applies_to_regions[0]:" in str(error)
+
+
+def test_an_unknown_adjunct_in_a_rule_is_refused():
+    error = refused('applies_to_adjuncts = ["prp"]', 'applies_to_adjuncts = ["laser"]')
+    assert "contraindications.prp_bloodborne_infection.applies_to_adjuncts: unknown adjunct 'laser'" in str(
+        error
+    )
+
+
+def test_an_allergen_rule_naming_an_unknown_ingredient_is_refused():
+    error = refused('allergens_any = ["gold"]', 'allergens_any = ["silver"]')
+    assert "contraindications.gold_allergy.allergens_any: unknown ingredient 'silver'" in str(error)
+
+
+def test_ever_needs_a_last_date_question():
+    error = refused(
+        'field = "connective_tissue_disease"\nvalues = [true]',
+        'field = "connective_tissue_disease"\never = true',
+    )
+    assert "ever needs a 'last date' field" in str(error)
+
+
+def test_a_protocol_stored_before_the_allergens_and_adjuncts_tables_still_loads():
+    start = DEFAULT_TEXT.index("\n[allergens]\n")
+    end = DEFAULT_TEXT.index("# Aftercare, day by day")
+    old = DEFAULT_TEXT[:start] + "# " + DEFAULT_TEXT[end:]
+    for rule in (
+        "prp_bloodborne_infection",
+        "prp_platelet_disorder",
+        "anaesthetic_allergy",
+        "metal_allergy",
+        "gold_allergy",
+    ):
+        head = old.index(f"[contraindications.{rule}]")
+        tail = old.index("\n[", head + 1)
+        old = old[:head] + old[tail + 1 :]
+    protocol = load_protocol(old)
+    assert protocol.allergens is None and protocol.adjuncts == {}
+
+
+def test_the_sources_cite_the_mmwr_report_by_its_first_author():
+    sources = load_default().sources
+    assert "Stewart 2024" not in sources
+    assert sources["Stadelman-Behar 2024"].startswith("Stadelman-Behar AM")
+    assert "73(16):372-6" in sources["Stadelman-Behar 2024"]
 
 
 def test_an_unknown_indication_in_a_zone_ceiling_is_refused():
@@ -407,7 +467,7 @@ def test_a_rule_with_two_conditions_is_refused():
 
 def test_a_dated_wait_on_a_rule_that_does_not_defer_is_refused():
     error = refused(
-        "defer_after = { days = 5 }\n" + LEFT_OUT_MEANS_NEVER + 'severity = "deferred"',
+        'defer_after = { days = 5 }\nseverity = "deferred"',
         'defer_after = { days = 5 }\nseverity = "precautions"',
     )
     assert "contraindications.topical_retinoid: a rule with defer_after must have severity 'deferred'" in str(
@@ -421,7 +481,10 @@ def test_a_wait_of_both_days_and_months_is_refused():
 
 
 def test_a_clearance_rule_without_who_clears_is_refused():
-    error = refused('clearance_by = "haematologist"\n', "")
+    error = refused(
+        'clearance_by = "haematologist"\nends = "A haematologist\'s written clearance, recorded."',
+        'ends = "A haematologist\'s written clearance, recorded."',
+    )
     assert "contraindications.bleeding_disorder: clearance_by names who clears" in str(error)
 
 

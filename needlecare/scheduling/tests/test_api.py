@@ -94,7 +94,7 @@ def test_front_desk_cannot_be_booked_as_practitioner(api, cal):
 def test_the_gate_answers_409_refused_with_the_reason(api, cal):
     from needlecare.scheduling.tests.conftest import screened
 
-    screened(cal, radiation_to_site_last_12_months=True)
+    screened(cal, skin_cancer_or_suspicious_lesion_at_site=True)
     answer = api("post", "/appointments", body(cal))
     assert answer.status_code == 409 and answer.json()["code"] == "refused"
     assert "contraindication" in answer.json()["reasons"]["screening"]

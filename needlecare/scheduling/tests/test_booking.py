@@ -174,7 +174,7 @@ def test_check_in_on_the_day_then_complete_and_no_show_only_after_the_start(cal)
 def test_a_declined_patient_cannot_be_booked_for_a_treatment_but_may_have_a_consultation(cal):
     from needlecare.scheduling.tests.conftest import screened
 
-    decision = screened(cal, radiation_to_site_last_12_months=True)
+    decision = screened(cal, skin_cancer_or_suspicious_lesion_at_site=True)
     assert decision.outcome == "declined"
     assert "absolute contraindication" in refusal(cal, london(MONDAY, 10))["screening"][0]
     assert book(cal, london(MONDAY, 10), type=cal.consultation).pk

@@ -158,7 +158,7 @@ def test_moving_a_session_outside_its_window_needs_a_reason(cal):
 def test_a_declined_patient_gets_no_proposal_and_the_reason(cal):
     from needlecare.scheduling.tests.conftest import screened
 
-    screened(cal, radiation_to_site_last_12_months=True)
+    screened(cal, skin_cancer_or_suspicious_lesion_at_site=True)
     plan = make_plan(cal.patient, cal.practitioner, start=date(2026, 12, 7))
     proposal = propose_series(plan=plan, practitioner=cal.practitioner)
     assert proposal.visits == [] and "absolute contraindication" in proposal.refusal

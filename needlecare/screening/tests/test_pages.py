@@ -207,3 +207,52 @@ def test_patient_page_lists_earlier_screenings(client, world_a):
     client.force_login(world_a.owner)
     page = client.get(f"/patients/{world_a.patient.pk}/").content.decode()
     assert "Earlier screenings" in page and str(first.pk) in page
+
+
+# Issue 13: the stateless evaluator takes the new shapes.
+
+
+def _evaluate(client, token, payload):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/screening/evaluate", payload, content_type="application/json", HTTP_AUTHORIZATION=token
+    )
+
+
+def test_evaluate_takes_never_and_reads_a_left_out_date_as_not_asked(client, world_a, token_for):
+    from needlecare.patients.intake import CLEAN_ANSWERS
+
+    token = token_for(world_a.owner)
+    answers = {**CLEAN_ANSWERS, "date_of_birth": "1985-01-01"}
+    assert _evaluate(client, token, {"intake": answers, "on": "2026-11-25"}).json()["outcome"] == "eligible"
+    asked_nothing = {k: v for k, v in answers.items() if k != "isotretinoin_last_dose"}
+    body = _evaluate(client, token, {"intake": asked_nothing, "on": "2026-11-25"}).json()
+    assert body["outcome"] == "deferred"
+    assert [f["rule"] for f in body["findings"]] == ["not_asked:isotretinoin_last_dose"]
+
+
+def test_evaluate_applies_the_prp_rules_only_when_the_plan_lists_prp(client, world_a, token_for):
+    from needlecare.patients.intake import CLEAN_ANSWERS
+
+    token = token_for(world_a.owner)
+    answers = {**CLEAN_ANSWERS, "date_of_birth": "1985-01-01", "bloodborne_infection": "positive"}
+    plain = _evaluate(client, token, {"intake": answers, "on": "2026-11-25"}).json()
+    prp = _evaluate(client, token, {"intake": answers, "on": "2026-11-25", "adjuncts": ["prp"]}).json()
+    assert plain["outcome"] == "eligible"
+    assert prp["outcome"] == "clearance"
+    assert prp["findings"][0]["source"].startswith("Stadelman-Behar 2024")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"intake": {}, "on": "2026-11-25", "adjuncts": ["laser"]}, "adjuncts"),
+        ({"intake": {}, "on": "2026-11-25", "adjuncts": "prp"}, "adjuncts"),
+        ({"intake": {"filler_last_date": "nope"}, "on": "2026-11-25"}, "filler_last_date"),
+    ],
+)
+def test_evaluate_refuses_an_unknown_adjunct_or_a_bad_date_with_422(
+    client, world_a, token_for, payload, field
+):
+    response = _evaluate(client, token_for(world_a.owner), payload)
+    assert response.status_code == 422
+    assert field in str(response.json()["detail"])

@@ -12,12 +12,26 @@ from hypothesis import strategies as st
 
 from needlecare.protocols import DEFAULT_PATH, load_default, load_protocol
 from needlecare.protocols.loader import INTAKE_FIELDS
-from needlecare.screening.rules import OUTCOMES, Decision, IntakeError, evaluate, rank, read_answers
+from needlecare.screening.rules import (
+    OUTCOMES,
+    Decision,
+    IntakeError,
+    allergens_of,
+    evaluate,
+    rank,
+    read_answers,
+)
 
 PROTOCOL = load_default()
 ON = date(2025, 3, 10)
 # The questions a rule reads; smoking and sun exposure are asked for the forecast, not for screening.
 SCREENED = sorted({rule.field for rule in PROTOCOL.contraindications.values()})
+# Of those, the questions only a plan with an adjunct (PRP) asks.
+ADJUNCT_ONLY = sorted(
+    {r.field for r in PROTOCOL.contraindications.values()}
+    - {r.field for r in PROTOCOL.contraindications.values() if not r.applies_to_adjuncts}
+)
+PRP = ["prp"]
 ABSENT = object()  # marks a key to leave out ("not asked")
 
 # Every question answered, every answer "no": the patient nothing stops.
@@ -37,6 +51,17 @@ CLEAR: dict[str, Any] = {
     "radiation_to_site_last_12_months": False,
     "recent_sunburn_at_site": False,
     "skin_cancer_or_suspicious_lesion_at_site": False,
+    "isotretinoin_last_dose": "never",
+    "topical_retinoid_last_use": "never",
+    "neurotoxin_last_date": "never",
+    "filler_last_date": "never",
+    "laser_or_peel_last_date": "never",
+    "ablative_laser_or_deep_peel_last_date": "never",
+    "radiotherapy_to_site_last_date": "never",
+    "koebner_disease": "none",
+    "connective_tissue_disease": False,
+    "bloodborne_infection": "none",
+    "platelet_disorder": False,
     "allergies": [],
 }
 
@@ -96,7 +121,15 @@ CASES = [
     ("immunosuppression needs clearance", {"immunosuppressed": True}, "clearance", ["immunosuppression"], None),
     ("uncontrolled diabetes needs clearance", {"diabetes": "uncontrolled"}, "clearance", ["uncontrolled_diabetes"], None),
     ("controlled diabetes gives precautions", {"diabetes": "controlled"}, "precautions", ["controlled_diabetes"], None),
-    ("radiation to the site is declined", {"radiation_to_site_last_12_months": True}, "declined", ["radiation_to_site"], None),
+    ("radiation to the site in the last 12 months defers, not declines", {"radiation_to_site_last_12_months": True}, "deferred", ["radiation_to_site"], None),
+    ("radiotherapy 3 months ago defers 12 months, then clearance", {"radiotherapy_to_site_last_date": "2024-12-10"}, "deferred", ["radiotherapy_recent", "radiotherapy_clearance"], date(2025, 12, 10)),
+    ("radiotherapy 2 years ago needs clearance", {"radiotherapy_to_site_last_date": "2023-03-01"}, "clearance", ["radiotherapy_clearance"], None),
+    ("an ablative laser 20 days ago defers 6 weeks", {"ablative_laser_or_deep_peel_last_date": days_ago(20)}, "deferred", ["ablative_laser_or_deep_peel"], date(2025, 4, 1)),
+    ("active psoriasis elsewhere on the body defers", {"koebner_disease": "active"}, "deferred", ["active_koebner_disease"], None),
+    ("stable vitiligo needs clearance", {"koebner_disease": "stable"}, "clearance", ["stable_koebner_disease"], None),
+    ("connective-tissue disease needs clearance", {"connective_tissue_disease": True}, "clearance", ["connective_tissue_disease"], None),
+    ("gold allergy gives precautions", {"allergies": ["Gold"]}, "precautions", ["gold_allergy"], None),
+    ("Xylocaine allergy is an anaesthetic allergy", {"allergies": ["Xylocaine"]}, "precautions", ["anaesthetic_allergy"], None),
     ("keloid history needs clearance", {"keloid_history": True}, "clearance", ["keloid_history"], None),
     ("skin cancer or suspicious lesion is declined", {"skin_cancer_or_suspicious_lesion_at_site": True}, "declined", ["skin_cancer_or_suspicious_lesion"], None),
     ("cold sore history gives precautions", {"herpes_simplex_history": True}, "precautions", ["herpes_simplex_history"], None),
@@ -110,7 +143,7 @@ CASES = [
     ("the day before the 18th birthday needs clearance", {"date_of_birth": "2007-03-11"}, "clearance", ["under_18"], None),
     ("the 18th birthday is clear", {"date_of_birth": "2007-03-10"}, "eligible", [], None),
     # Combinations: the worst finding wins.
-    ("declined beats deferred", {"radiation_to_site_last_12_months": True, "pregnant_or_breastfeeding": True}, "declined", ["radiation_to_site", "pregnancy_or_breastfeeding"], None),
+    ("declined beats deferred", {"skin_cancer_or_suspicious_lesion_at_site": True, "pregnant_or_breastfeeding": True}, "declined", ["skin_cancer_or_suspicious_lesion", "pregnancy_or_breastfeeding"], None),
     ("deferred beats clearance", {"anticoagulant": "anticoagulant", "recent_sunburn_at_site": True}, "deferred", ["recent_sunburn", "anticoagulant"], None),
     ("clearance beats precautions", {"fitzpatrick": 5, "keloid_history": True}, "clearance", ["keloid_history", "darker_skin"], None),
     ("the latest of several deferral dates wins", {"neurotoxin_last_date": days_ago(1), "filler_last_date": days_ago(2), "topical_retinoid_last_use": days_ago(1)}, "deferred", ["neurotoxin", "filler", "topical_retinoid"], date(2025, 3, 29)),
@@ -118,7 +151,8 @@ CASES = [
     ("a decline drops the deferral date", {"filler_last_date": days_ago(2), "skin_cancer_or_suspicious_lesion_at_site": True}, "declined", ["skin_cancer_or_suspicious_lesion", "filler"], None),
     # Unknown answers (null): never read as "no".
     ("unknown pregnancy defers", {"pregnant_or_breastfeeding": None}, "deferred", ["unknown:pregnant_or_breastfeeding"], None),
-    ("unknown radiation defers until confirmed rather than declining", {"radiation_to_site_last_12_months": None}, "deferred", ["unknown:radiation_to_site_last_12_months"], None),
+    ("unknown skin cancer defers until confirmed rather than declining", {"skin_cancer_or_suspicious_lesion_at_site": None}, "deferred", ["unknown:skin_cancer_or_suspicious_lesion_at_site"], None),
+    ("unknown radiotherapy date defers", {"radiotherapy_to_site_last_date": None}, "deferred", ["unknown:radiotherapy_to_site_last_date"], None),
     ("unknown blood thinners need clearance", {"anticoagulant": None}, "clearance", ["unknown:anticoagulant"], None),
     ("unknown cold sore history gives precautions", {"herpes_simplex_history": None}, "precautions", ["unknown:herpes_simplex_history"], None),
     ("unknown skin type gives precautions", {"fitzpatrick": None}, "precautions", ["unknown:fitzpatrick"], None),
@@ -131,6 +165,9 @@ CASES = [
     ("skin cancer not asked defers", {"skin_cancer_or_suspicious_lesion_at_site": ABSENT}, "deferred", ["not_asked:skin_cancer_or_suspicious_lesion_at_site"], None),
     ("diabetes not asked needs clearance", {"diabetes": ABSENT}, "clearance", ["not_asked:diabetes"], None),
     ("allergies not asked give precautions", {"allergies": ABSENT}, "precautions", ["not_asked:allergies"], None),
+    ("isotretinoin not asked is not never: it defers", {"isotretinoin_last_dose": ABSENT}, "deferred", ["not_asked:isotretinoin_last_dose"], None),
+    ("filler not asked defers", {"filler_last_date": ABSENT}, "deferred", ["not_asked:filler_last_date"], None),
+    ("the old radiotherapy question left out is not missed when the date was answered", {"radiation_to_site_last_12_months": ABSENT}, "eligible", [], None),
 ]  # fmt: skip
 
 
@@ -144,9 +181,11 @@ def test_case_table(changes, outcome, fired, defer_until):
     assert decision.defer_until == defer_until
 
 
-def test_the_case_table_fires_every_rule_of_the_protocol():
+def test_the_case_table_fires_every_rule_of_the_protocol_but_the_prp_ones():
     fired = {rule for case in CASES for rule in case[3]}
-    assert set(PROTOCOL.contraindications) <= fired
+    prp = {key for key, rule in PROTOCOL.contraindications.items() if rule.applies_to_adjuncts}
+    assert set(PROTOCOL.contraindications) - prp <= fired
+    assert prp == {"prp_bloodborne_infection", "prp_platelet_disorder"}  # tested below
 
 
 def test_the_case_table_has_at_least_forty_cases():
@@ -203,6 +242,19 @@ def test_a_clinic_that_shortens_the_isotretinoin_wait_screens_by_its_own_protoco
     assert evaluate(intake(isotretinoin_last_dose="2025-03-01"), clinic, ON).defer_until == date(2025, 4, 1)
 
 
+@pytest.mark.parametrize("zone", ["forehead", "periorbital", "nose", "cheeks", "chin", "jawline"])
+def test_cold_sore_precautions_apply_to_every_facial_zone(zone):
+    decision = evaluate(intake(herpes_simplex_history=True), PROTOCOL, ON, zones=[zone])
+    assert rules_of(decision) == ["herpes_simplex_history"]
+    assert decision.outcome == "precautions"
+
+
+def test_cold_sore_history_does_not_matter_on_the_neck_or_body():
+    assert evaluate(intake(herpes_simplex_history=True), PROTOCOL, ON, zones=["neck", "back"]).outcome == (
+        "eligible"
+    )
+
+
 def test_cold_sore_precautions_apply_when_the_perioral_area_is_treated():
     decision = evaluate(intake(herpes_simplex_history=True), PROTOCOL, ON, zones=["perioral", "cheeks"])
     assert rules_of(decision) == ["herpes_simplex_history"]
@@ -222,7 +274,10 @@ def test_screening_for_unknown_zones_is_refused():
 
 def test_findings_are_listed_worst_first():
     decision = screen(
-        fitzpatrick=5, keloid_history=True, recent_sunburn_at_site=True, radiation_to_site_last_12_months=True
+        fitzpatrick=5,
+        keloid_history=True,
+        recent_sunburn_at_site=True,
+        skin_cancer_or_suspicious_lesion_at_site=True,
     )
     assert [f.severity for f in decision.findings] == ["declined", "deferred", "clearance", "precautions"]
 
@@ -254,17 +309,69 @@ def test_an_unasked_question_is_asked_for():
     assert found.message.startswith("Not asked: a history of keloid or raised scars. Ask the patient")
 
 
-def test_a_date_question_left_out_means_never():
-    # The intake has no other way to say "never" for these: leaving the date out is the answer.
-    decision = screen()
-    assert decision.outcome == "eligible"
-    for field in (
+@pytest.mark.parametrize(
+    "field",
+    [
         "isotretinoin_last_dose",
+        "topical_retinoid_last_use",
         "neurotoxin_last_date",
         "filler_last_date",
         "laser_or_peel_last_date",
-    ):
-        assert field not in intake()
+        "ablative_laser_or_deep_peel_last_date",
+        "radiotherapy_to_site_last_date",
+    ],
+)
+def test_a_date_question_left_out_is_not_asked_and_never_is_an_answer(field):
+    # Issue 13: an intake that never asked about isotretinoin (or retinoids, laser, neurotoxin, filler)
+    # screened eligible, because a left-out date was read as "never".
+    left_out = screen(**{field: ABSENT})
+    assert left_out.outcome == "deferred"
+    assert rules_of(left_out) == [f"not_asked:{field}"]
+    assert screen(**{field: "never"}).outcome == "eligible"
+
+
+def test_never_is_refused_for_the_date_of_birth():
+    with pytest.raises(IntakeError) as refused:
+        read_answers({"date_of_birth": "never"})
+    assert "YYYY-MM-DD" in refused.value.problems["date_of_birth"]
+
+
+def test_a_bad_last_date_says_never_is_an_answer():
+    with pytest.raises(IntakeError) as refused:
+        read_answers({"filler_last_date": "Never!"})
+    assert '"never"' in refused.value.problems["filler_last_date"]
+
+
+def test_a_protocol_stored_with_the_old_assume_no_still_loads_and_asks():
+    old = DEFAULT_PATH.read_text().replace(
+        'field = "filler_last_date"\n', 'field = "filler_last_date"\nif_not_asked = "assume_no"\n'
+    )
+    clinic = load_protocol(old)
+    assert clinic.contraindications["filler"].if_not_asked == "assume_no"
+    assert rules_of(evaluate(intake(filler_last_date=ABSENT), clinic, ON)) == ["not_asked:filler_last_date"]
+
+
+def test_prp_questions_apply_only_to_a_plan_with_prp():
+    infected = intake(bloodborne_infection="positive", platelet_disorder=True)
+    assert evaluate(infected, PROTOCOL, ON).outcome == "eligible"
+    with_prp = evaluate(infected, PROTOCOL, ON, adjuncts=PRP)
+    assert with_prp.outcome == "clearance"
+    assert sorted(rules_of(with_prp)) == ["prp_bloodborne_infection", "prp_platelet_disorder"]
+    assert all(f.source.startswith(("Stadelman-Behar 2024", "Alster 2018")) for f in with_prp.findings)
+
+
+def test_an_unknown_adjunct_is_refused():
+    with pytest.raises(ValueError, match="unknown adjuncts: laser; valid adjuncts: prp"):
+        evaluate(intake(), PROTOCOL, ON, adjuncts=["laser"])
+
+
+def test_radiotherapy_within_twelve_months_defers_then_needs_clearance():
+    within = screen(radiotherapy_to_site_last_date="2024-06-01")
+    assert (within.outcome, within.defer_until) == ("deferred", date(2025, 6, 1))
+    assert "radiotherapy_clearance" in rules_of(within)  # the clearance that follows the wait is listed
+    after = evaluate(intake(radiotherapy_to_site_last_date="2024-06-01"), PROTOCOL, date(2025, 6, 1))
+    assert after.outcome == "clearance"
+    assert "oncologist" in finding(after, "radiotherapy_clearance").message
 
 
 def test_an_empty_intake_is_never_eligible_and_lists_every_unasked_question():
@@ -272,14 +379,8 @@ def test_an_empty_intake_is_never_eligible_and_lists_every_unasked_question():
     assert decision.outcome == "deferred"
     assert decision.defer_until is None
     asked_for = {f.rule.removeprefix("not_asked:") for f in decision.findings}
-    dated = {
-        "isotretinoin_last_dose",
-        "topical_retinoid_last_use",
-        "neurotoxin_last_date",
-        "filler_last_date",
-        "laser_or_peel_last_date",
-    }
-    assert asked_for == set(SCREENED) - dated
+    assert asked_for == set(SCREENED) - set(ADJUNCT_ONLY)
+    assert "isotretinoin_last_dose" in asked_for  # a left-out date is not asked, not "never"
     assert set(INTAKE_FIELDS) - set(SCREENED) == {"smoker", "sun_exposure"}
 
 
@@ -369,10 +470,14 @@ def _answer(field: str) -> st.SearchStrategy[Any]:
     if spec.kind == "fitzpatrick":
         return st.integers(1, 6)
     if spec.kind == "list":
-        return st.lists(st.sampled_from(["lidocaine", "Nickel", "penicillin", "latex", "EMLA"]), max_size=3)
+        return st.lists(
+            st.sampled_from(["lidocaine", "Nickel", "penicillin", "latex", "EMLA", "gold", "Ametop"]),
+            max_size=3,
+        )
     if field == "date_of_birth":
         return st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 12, 31))
-    return st.dates(min_value=FIRST_DAY, max_value=LAST_DAY)
+    dates = st.dates(min_value=FIRST_DAY, max_value=LAST_DAY)
+    return st.one_of(st.just("never"), dates) if spec.can_be_never else dates
 
 
 # Any intake in the contract: each question absent, unknown (None) or answered.
@@ -387,12 +492,21 @@ TRIGGERS: dict[str, tuple[str, Any, Any]] = {
     "active_dermatitis": ("dermatitis_at_site", "none", "active"),
     "stable_dermatitis": ("dermatitis_at_site", "none", "stable"),
     "pregnancy_or_breastfeeding": ("pregnant_or_breastfeeding", False, True),
-    "isotretinoin": ("isotretinoin_last_dose", ABSENT, -60),
+    "isotretinoin": ("isotretinoin_last_dose", "never", -60),
     "recent_sunburn": ("recent_sunburn_at_site", False, True),
-    "neurotoxin": ("neurotoxin_last_date", ABSENT, -3),
-    "filler": ("filler_last_date", ABSENT, -3),
-    "laser_or_peel": ("laser_or_peel_last_date", ABSENT, -3),
-    "topical_retinoid": ("topical_retinoid_last_use", ABSENT, -1),
+    "neurotoxin": ("neurotoxin_last_date", "never", -3),
+    "filler": ("filler_last_date", "never", -3),
+    "laser_or_peel": ("laser_or_peel_last_date", "never", -3),
+    "ablative_laser_or_deep_peel": ("ablative_laser_or_deep_peel_last_date", "never", -3),
+    "topical_retinoid": ("topical_retinoid_last_use", "never", -1),
+    "radiotherapy_recent": ("radiotherapy_to_site_last_date", "never", -30),
+    "radiotherapy_clearance": ("radiotherapy_to_site_last_date", "never", -800),
+    "active_koebner_disease": ("koebner_disease", "none", "active"),
+    "stable_koebner_disease": ("koebner_disease", "none", "stable"),
+    "connective_tissue_disease": ("connective_tissue_disease", False, True),
+    "prp_bloodborne_infection": ("bloodborne_infection", "none", "positive"),
+    "prp_platelet_disorder": ("platelet_disorder", False, True),
+    "gold_allergy": ("allergies", [], ["gold"]),
     "anticoagulant": ("anticoagulant", "none", "anticoagulant"),
     "bleeding_disorder": ("bleeding_disorder", False, True),
     "antiplatelet": ("anticoagulant", "none", "antiplatelet"),
@@ -443,8 +557,8 @@ def test_the_outcome_is_the_worst_finding_and_never_better_than_any_finding(answ
 @given(answers=intakes, on=on_dates, rule=st.sampled_from(sorted(TRIGGERS)))
 def test_adding_a_contraindication_never_improves_the_outcome(answers, on, rule):
     field, no, yes = TRIGGERS[rule]
-    before = evaluate(_with(answers, field, no, on), PROTOCOL, on)
-    after = evaluate(_with(answers, field, yes, on), PROTOCOL, on)
+    before = evaluate(_with(answers, field, no, on), PROTOCOL, on, adjuncts=PRP)
+    after = evaluate(_with(answers, field, yes, on), PROTOCOL, on, adjuncts=PRP)
     assert rank(after.outcome) >= rank(before.outcome)
     assert rule in rules_of(after)
 
@@ -465,24 +579,21 @@ def test_defer_until_is_the_latest_deferral_date_and_never_in_the_past(answers, 
 @settings(max_examples=300)
 @given(answers=intakes, on=on_dates, field=st.sampled_from(SCREENED))
 def test_an_unknown_answer_never_yields_eligible(answers, on, field):
-    decision = evaluate({**answers, field: None}, PROTOCOL, on)
+    decision = evaluate({**answers, field: None}, PROTOCOL, on, adjuncts=PRP)
     assert decision.outcome != "eligible"
     assert f"unknown:{field}" in rules_of(decision)
 
 
 @settings(max_examples=200)
 @given(answers=intakes, on=on_dates, field=st.sampled_from(SCREENED))
-def test_an_unasked_question_never_yields_eligible_unless_leaving_it_out_means_never(answers, on, field):
+def test_an_unasked_question_never_yields_eligible(answers, on, field):
     answers = {key: value for key, value in answers.items() if key != field}
-    decision = evaluate(answers, PROTOCOL, on)
-    means_never = all(
-        rule.if_not_asked == "assume_no"
-        for rule in PROTOCOL.contraindications.values()
-        if rule.field == field
-    )
-    if not means_never:
-        assert decision.outcome != "eligible"
-        assert f"not_asked:{field}" in rules_of(decision)
+    decision = evaluate(answers, PROTOCOL, on, adjuncts=PRP)
+    newer = INTAKE_FIELDS[field].superseded_by
+    if newer and answers.get(newer) is not None:
+        return  # the older question, answered by the newer one
+    assert decision.outcome != "eligible"
+    assert f"not_asked:{field}" in rules_of(decision)
 
 
 @settings(max_examples=200)
@@ -512,3 +623,81 @@ def test_a_bad_smoking_or_sun_answer_is_named():
     with pytest.raises(IntakeError) as refused:
         read_answers({"smoker": "sometimes", "sun_exposure": "lots"})
     assert set(refused.value.problems) == {"smoker", "sun_exposure"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Allergens: brand names and metals map to ingredient keys (issue 13 §2.6)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "ingredients"),
+    [
+        (["Xylocaine"], {"lidocaine"}),
+        (["lignocaine"], {"lidocaine"}),
+        (["LMX4 cream"], {"lidocaine"}),
+        (["EMLA"], {"lidocaine", "prilocaine"}),
+        (["Ametop"], {"tetracaine"}),
+        (["amethocaine gel"], {"tetracaine"}),
+        (["Pliaglis"], {"lidocaine", "tetracaine"}),
+        (["Lidocaine/tetracaine 7%/7%"], {"lidocaine", "tetracaine"}),
+        (["articaine (dentist)"], {"articaine"}),
+        (["Septocaine"], {"articaine"}),
+        (["benzocaine"], {"benzocaine"}),
+        (
+            ["local anaesthetics"],
+            {"lidocaine", "prilocaine", "tetracaine", "benzocaine", "articaine", "procaine"},
+        ),
+        (["nickel"], {"nickel"}),
+        (["costume jewellery"], {"nickel"}),
+        (["jewelry"], {"nickel"}),
+        (["stainless steel"], {"nickel"}),
+        (["Gold"], {"gold"}),
+        (["gold earrings", "cobalt"], {"gold", "cobalt"}),
+        (["marigold", "golden syrup", "penicillin", "latex"], set()),
+        ([], set()),
+    ],
+)
+def test_allergens_of_maps_brands_synonyms_and_metals_to_ingredients(words, ingredients):
+    assert allergens_of({"allergies": words}, PROTOCOL) == ingredients
+
+
+def test_allergens_of_an_unknown_or_unasked_list_is_empty():
+    assert allergens_of({"allergies": None}, PROTOCOL) == set()
+    assert allergens_of({}, PROTOCOL) == set()
+
+
+def test_the_allergen_names_are_protocol_data():
+    text = DEFAULT_PATH.read_text().replace(
+        'names = ["septocaine", "ubistesin", "septanest"]',
+        'names = ["septocaine", "ubistesin", "septanest", "zorcaine"]',
+    )
+    clinic = load_protocol(text)
+    assert allergens_of({"allergies": ["Zorcaine"]}, clinic) == {"articaine"}
+    assert allergens_of({"allergies": ["Zorcaine"]}, PROTOCOL) == set()
+
+
+def test_a_nickel_allergy_asks_for_gold_plated_needles_and_a_gold_allergy_for_none():
+    nickel = finding(screen(allergies=["costume jewellery"]), "metal_allergy")
+    assert "gold-plated" in nickel.message and "costume jewellery (nickel)" in nickel.message
+    gold = finding(screen(allergies=["gold"]), "gold_allergy")
+    assert "do not use gold-plated" in gold.message
+
+
+def test_an_anaesthetic_allergy_by_brand_names_the_ingredients():
+    found = finding(screen(allergies=["EMLA"]), "anaesthetic_allergy")
+    assert "EMLA (lidocaine, prilocaine)" in found.message
+
+
+def test_a_protocol_without_the_radiotherapy_date_rules_still_asks_the_old_question():
+    # A clinic on a protocol stored before issue 13 reads only the yes/no: answering only the date
+    # must not leave radiotherapy unscreened.
+    text = DEFAULT_PATH.read_text()
+    for rule in ("radiotherapy_recent", "radiotherapy_clearance"):
+        head = text.index(f"[contraindications.{rule}]")
+        text = text[:head] + text[text.index("\n[", head + 1) + 1 :]
+    old = load_protocol(text)
+    decision = evaluate(
+        intake(radiation_to_site_last_12_months=ABSENT, radiotherapy_to_site_last_date="2025-01-01"), old, ON
+    )
+    assert rules_of(decision) == ["not_asked:radiation_to_site_last_12_months"]

@@ -69,7 +69,7 @@ def test_isotretinoin_defers_and_is_not_valid_until_rescreened(world_a):
 
 
 def test_declined_can_never_be_overridden(world_a):
-    make_intake(world_a.patient, radiation_to_site_last_12_months=True)
+    make_intake(world_a.patient, skin_cancer_or_suspicious_lesion_at_site=True)
     decision = screen_patient(patient=world_a.patient, by=world_a.practitioner)
     assert decision.outcome == "declined"
     with pytest.raises(ValidationError):
@@ -161,3 +161,30 @@ def test_a_malformed_protocol_is_refused_naming_the_entry_and_reason_and_nothing
         adopt_protocol(clinic=world_a.clinic, text=broken, by=world_a.owner)
     assert "severity" in str(error.value) and world_a.clinic.slug in str(error.value)
     assert ProtocolVersion.objects.count() == before
+
+
+def test_a_screening_for_a_plan_with_prp_applies_and_records_the_prp_rules(world_a):
+    make_intake(world_a.patient, bloodborne_infection="positive")
+    plain = screen_patient(patient=world_a.patient, by=world_a.practitioner)
+    assert (plain.outcome, plain.adjuncts) == ("eligible", [])
+    prp = screen_patient(patient=world_a.patient, by=world_a.practitioner, adjuncts=["prp"])
+    assert (prp.outcome, prp.adjuncts) == ("clearance", ["prp"])
+    assert prp.findings[0]["rule"] == "prp_bloodborne_infection"
+
+
+def test_a_screening_for_an_unknown_adjunct_is_refused_and_stores_nothing(world_a):
+    before = ScreeningDecision.objects.count()
+    with pytest.raises(ValidationError, match="unknown adjuncts: laser"):
+        screen_patient(patient=world_a.patient, by=world_a.practitioner, adjuncts=["laser"])
+    assert ScreeningDecision.objects.count() == before
+
+
+def test_the_screening_page_runs_a_prp_screening_from_its_checkbox(client, world_a):
+    make_intake(world_a.patient, platelet_disorder=True)
+    client.force_login(world_a.practitioner)
+    page = client.get(f"/patients/{world_a.patient.pk}/").content.decode()
+    assert 'name="adjuncts" value="prp"' in page
+    response = client.post(f"/patients/{world_a.patient.pk}/screening/run/", {"adjuncts": "prp"}, follow=True)
+    decision = ScreeningDecision.objects.get(patient=world_a.patient)
+    assert (decision.outcome, decision.adjuncts) == ("clearance", ["prp"])
+    assert "Screened for a plan with: PRP" in response.content.decode()
