@@ -73,7 +73,9 @@ def read_anchors(clinic_id: int, keys: Keyring | None = None) -> list[Anchor]:
             if record["clinic"] != clinic_id or not equal(sign(key, record), record["mac"]):
                 raise AnchorProblem(f"{path.name} line {number} does not match its signature")
             anchors.append(
-                Anchor(number, int(record["events"]), int(record["last_seq"]), record["last_hash"], record["at"])
+                Anchor(
+                    number, int(record["events"]), int(record["last_seq"]), record["last_hash"], record["at"]
+                )
             )
         except (ValueError, KeyError, TypeError) as error:
             raise AnchorProblem(f"{path.name} line {number} is not an anchor ({error})") from error
@@ -98,7 +100,9 @@ def write_anchors() -> dict[int, int]:
     for head in heads:
         clinic_id, last_seq = head["clinic_id"], head["last_seq"]
         last_hash = (
-            AuditEvent.objects.filter(clinic_id=clinic_id, seq=last_seq).values_list("hash", flat=True).first()
+            AuditEvent.objects.filter(clinic_id=clinic_id, seq=last_seq)
+            .values_list("hash", flat=True)
+            .first()
         )
         path = anchor_file(clinic_id)
         previous = _last_line(path)

@@ -142,7 +142,10 @@ def _walk(
                 return count, (event.seq, "its content was changed after it was written, or it was forged")
             if not keyed and seal.events:
                 detail = event.detail if isinstance(event.detail, dict) else {}
-                if event.action != REKEYED or (detail.get("unkeyed_events"), detail.get("unkeyed_digest")) != (
+                if event.action != REKEYED or (
+                    detail.get("unkeyed_events"),
+                    detail.get("unkeyed_digest"),
+                ) != (
                     seal.events,
                     seal.hexdigest(),
                 ):
@@ -194,7 +197,9 @@ def verify_all(*, slug: str | None = None) -> list[ChainCheck]:
             try:
                 anchors = read_anchors(clinic_id, keys)
             except AnchorProblem as problem:
-                checks.append(ChainCheck(None, 0, None, f"its anchors cannot be trusted: {problem}", label=label))
+                checks.append(
+                    ChainCheck(None, 0, None, f"its anchors cannot be trusted: {problem}", label=label)
+                )
                 continue
             if anchors:
                 check = _against_anchors(None, label, 0, anchors, {})

@@ -132,7 +132,9 @@ def test_an_untampered_chain_verifies_against_its_anchor(world_a, world_b, capsy
 def test_deleting_the_last_events_is_found(world_a):
     events = chain_of(world_a)
     write_anchors()
-    attack("DELETE FROM audit_auditevent WHERE clinic_id = %s AND seq > %s", [world_a.clinic.pk, events[-3].seq])
+    attack(
+        "DELETE FROM audit_auditevent WHERE clinic_id = %s AND seq > %s", [world_a.clinic.pk, events[-3].seq]
+    )
     at, reason = broken(world_a)
     assert at == events[-2].seq and "deleted" in reason
 
@@ -289,7 +291,10 @@ def test_unkeyed_events_from_before_are_sealed_once_and_still_checked(world_a):
     record_event(clinic=world_a.clinic, user=world_a.owner, action="patient.list")
     assert verify_chain(world_a.clinic).ok
 
-    attack("UPDATE audit_auditevent SET user_id = %s WHERE clinic_id = %s AND seq = 2", [world_a.front_desk.pk, world_a.clinic.pk])
+    attack(
+        "UPDATE audit_auditevent SET user_id = %s WHERE clinic_id = %s AND seq = 2",
+        [world_a.front_desk.pk, world_a.clinic.pk],
+    )
     assert broken(world_a) == (4, "the unkeyed events before it do not match their seal")
 
 
@@ -297,7 +302,9 @@ def test_the_worker_anchors_every_chain_and_queues_its_next_run(world_a, world_b
     events = chain_of(world_a, 2)
     assert anchor_audit_chains.call()[str(world_a.clinic.pk)] == events[-1].seq
     assert anchor_file(world_b.clinic.pk).is_file()
-    queued = DBTaskResult.objects.filter(task_path=anchor_audit_chains.module_path, status=TaskResultStatus.READY)
+    queued = DBTaskResult.objects.filter(
+        task_path=anchor_audit_chains.module_path, status=TaskResultStatus.READY
+    )
     assert queued.count() == 1
     anchor_audit_chains.call()
     assert queued.count() == 1  # one successor, however often it runs
