@@ -309,3 +309,13 @@ def test_the_worker_anchors_every_chain_and_queues_its_next_run(world_a, world_b
     anchor_audit_chains.call()
     assert queued.count() == 1  # one successor, however often it runs
     assert verify_chain(world_a.clinic).anchored == events[-1].seq
+
+
+def test_deleting_a_user_leaves_their_events_as_written(world_a):
+    """The hash covers the user id, and no foreign-key action may rewrite an event."""
+    event = record_event(clinic=world_a.clinic, user=world_a.front_desk, action="patient.list")
+    user_id = world_a.front_desk.pk
+    world_a.front_desk.delete()
+    kept = AuditEvent.objects.get(pk=event.pk)
+    assert kept.user_id == user_id and kept.actor == world_a.front_desk.email
+    assert verify_chain(world_a.clinic).ok
