@@ -66,3 +66,10 @@ def signed_in(client):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def audit_anchor_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Each test anchors audit chains into a directory of its own (clinic ids repeat between tests)."""
+    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("audit-anchors")
+    return settings.AUDIT_ANCHOR_DIR

@@ -277,6 +277,14 @@ PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(40_000_000)))
 # --- Needlecare -----------------------------------------------------------------------------------
 PATIENTS_PER_PAGE = 25
 AUDIT_EVENTS_PER_PAGE = 50
+# The audit chain's key (HMAC-SHA256): from the environment only, never in the database. Without it,
+# a key derived from SECRET_KEY (docs/operations.md, Audit log). Retired keys, comma-separated, still
+# verify the events they signed ("SECRET_KEY" stands for the key derived from it).
+AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
+AUDIT_HMAC_OLD_KEYS = [k.strip() for k in os.environ.get("AUDIT_HMAC_OLD_KEYS", "").split(",") if k.strip()]
+# Signed heads of every clinic's chain, outside the database; the worker writes them this often.
+AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", str(BASE_DIR / "var" / "audit-anchors")))
+AUDIT_ANCHOR_SECONDS = float(os.environ.get("AUDIT_ANCHOR_SECONDS", "900"))
 
 # /readyz answers 503 when the reminder sender has not run for this long (it runs every
 # REMINDER_TICK_SECONDS while a worker is up).

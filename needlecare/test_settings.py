@@ -18,6 +18,7 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="needlecare-test-private-"))
+AUDIT_ANCHOR_DIR = Path(tempfile.mkdtemp(prefix="needlecare-test-anchors-"))
 
 # SQLite tests run on a database file, as production does, not on Django's default in-memory shared
 # cache: that one answers concurrent writers with "database table is locked" at once instead of

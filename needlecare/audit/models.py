@@ -1,11 +1,11 @@
-"""The append-only audit log. Each event carries the hash of the one before it in its clinic."""
-
-import hashlib
-import json
+"""The append-only audit log. Each event carries the keyed hash of the one before it in its clinic
+(needlecare/audit/chain.py); the database refuses to edit or delete events (needlecare/audit/db.py)."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from needlecare.audit.chain import keyed_hash, unkeyed_hash
 
 
 class AppendOnly(Exception):
@@ -24,8 +24,15 @@ class AuditEvent(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveBigIntegerField(help_text="Position in the clinic's chain, from 1.")
     at = models.DateTimeField(default=timezone.now)
-    # The user row may go; the actor's e-mail stays, and is what the hash covers.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The user row may go; the event keeps the id and e-mail it was written with (both under the hash):
+    # no foreign-key action may rewrite an event, so there is no database constraint to act on.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     actor = models.CharField(max_length=254)
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=60, blank=True)
@@ -35,6 +42,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(
+        max_length=16, blank=True, default="", help_text="Fingerprint of the key of `hash`; empty: unkeyed."
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -57,19 +67,11 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise AppendOnly("Audit events are never deleted.")
 
-    def compute_hash(self) -> str:
-        payload = [
-            self.clinic_id,
-            self.seq,
-            self.at.isoformat(),
-            self.actor,
-            self.action,
-            self.object_type,
-            self.object_id,
-            str(self.patient_id) if self.patient_id else None,
-            self.ip,
-            self.detail,
-            self.prev_hash,
-        ]
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The hash this event should carry: keyed (HMAC-SHA256) under `key`, or the plain SHA-256 of
+        the events written before the chain was keyed."""
+        if not self.key_id:
+            return unkeyed_hash(self)
+        if key is None:
+            raise ValueError("A keyed event needs its key.")
+        return keyed_hash(self, key)

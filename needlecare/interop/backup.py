@@ -1,6 +1,7 @@
 """Consistent online backups and their restore: the database (SQLite's online backup API, or pg_dump),
-the private media directory (photos, exports) and a manifest with the time, the migration state and
-a SHA-256 of every file, so a restore can refuse a damaged or tampered backup."""
+the private media directory (photos, exports), the audit anchors (every clinic's chain head, anchored as
+the backup is taken) and a manifest with the time, the migration state and a SHA-256 of every file, so a
+restore can refuse a damaged or tampered backup."""
 
 import hashlib
 import json
@@ -19,6 +20,7 @@ from django.db import connections
 
 MANIFEST = "manifest.json"
 MEDIA_DIR = "media"
+ANCHORS_DIR = "audit-anchors"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 FORMAT = 1
@@ -88,6 +90,12 @@ def make_backup(dest: Path, *, alias: str = "default") -> dict[str, Any]:
     dest.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     engine = _engine(alias)
+    # Every backup anchors the audit chains first and keeps those anchors (copied before the snapshot,
+    # so none of them names an event the snapshot does not hold).
+    from needlecare.audit.anchors import copy_anchors, write_anchors
+
+    write_anchors()
+    anchors = copy_anchors(dest / ANCHORS_DIR)
     if engine == "sqlite":
         database = dest / SQLITE_FILE
         connection = connections[alias]
@@ -131,6 +139,14 @@ def make_backup(dest: Path, *, alias: str = "default") -> dict[str, Any]:
                     "bytes": target_path.stat().st_size,
                 }
             )
+    for anchor in anchors:
+        files.append(
+            {
+                "path": f"{ANCHORS_DIR}/{anchor.name}",
+                "sha256": sha256_of(anchor),
+                "bytes": anchor.stat().st_size,
+            }
+        )
     manifest = {
         "format": FORMAT,
         "application": "needlecare",
@@ -248,4 +264,8 @@ def restore_backup(source: Path, *, force: bool = False, alias: str = "default")
             target = media / Path(entry["path"]).relative_to(MEDIA_DIR)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(copied / Path(entry["path"]).relative_to(MEDIA_DIR), target)
+    # The restored chains are the backup's: so are their anchors (a backup made before anchors has none).
+    from needlecare.audit.anchors import replace_anchors
+
+    replace_anchors(source / ANCHORS_DIR)
     return manifest

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 
 from needlecare.patients.models import Intake, Patient
@@ -174,3 +174,25 @@ def remove_files(files: list[Path]) -> int:
             resolved.unlink()
             removed += 1
     return removed
+
+
+def checkpoint_database(using: str = "default") -> bool:
+    """After an erasure commits, leave no copy of the erased values in SQLite's write-ahead log.
+
+    Every commit appends the pages it changed to the `-wal` file; the pages as they were before the
+    erasure (names, e-mail, phone) stay there until a checkpoint copies the log into the database file
+    and truncates it, which otherwise happens only when the last connection closes. `secure_delete`
+    (settings) zeroes what the erasure freed inside the database file. Returns whether the whole log was
+    written back and emptied (not when another connection is in the middle of a read; that reader's
+    snapshot is still being read, and the log is truncated at the next checkpoint).
+
+    PostgreSQL keeps dead row versions until VACUUM reuses their space: docs/operations.md, Erasure."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return True
+    if connection.in_atomic_block:
+        return False  # still inside an outer transaction (a test's): nothing is committed to write back
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = cursor.fetchone()
+    return row is not None and row[0] == 0

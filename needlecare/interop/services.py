@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from needlecare.audit.services import record_event
-from needlecare.interop.erasure import Erasure, erase_records, remove_files
+from needlecare.interop.erasure import Erasure, checkpoint_database, erase_records, remove_files
 from needlecare.patients.models import Patient
 
 
@@ -34,4 +34,6 @@ def erase_patient(*, patient: Patient, by: Any, request: Any = None) -> Erasure:
         files = list(done.files)
         # Files go only once the rows are gone for good; a rolled-back erasure keeps its photos.
         transaction.on_commit(lambda: remove_files(files))
+        # And no copy of the erased values stays in SQLite's write-ahead log.
+        transaction.on_commit(checkpoint_database)
     return done

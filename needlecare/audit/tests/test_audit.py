@@ -3,10 +3,10 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from needlecare.audit.models import AppendOnly, AuditEvent
 from needlecare.audit.services import verify_chain
+from needlecare.audit.tests.test_tamper import attack
 
 pytestmark = pytest.mark.django_db
 
@@ -89,10 +89,7 @@ def test_chain_is_intact_after_normal_use(world_a, world_b):
 
 def test_editing_an_event_behind_the_apps_back_is_found(world_a):
     event = AuditEvent.objects.filter(clinic=world_a.clinic).order_by("seq").first()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_auditevent SET actor = %s WHERE id = %s", ["someone@else.test", event.pk]
-        )
+    attack("UPDATE audit_auditevent SET actor = %s WHERE id = %s", ["someone@else.test", event.pk])
     check = verify_chain(world_a.clinic)
     assert not check.ok and check.broken_at == event.seq and "changed" in check.reason
     with pytest.raises(CommandError):
@@ -104,8 +101,7 @@ def test_deleting_an_event_behind_the_apps_back_is_found(client, world_a):
     client.get(f"/patients/{world_a.patient.pk}/")
     events = list(AuditEvent.objects.filter(clinic=world_a.clinic).order_by("seq"))
     assert len(events) >= 3
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
+    attack("DELETE FROM audit_auditevent WHERE id = %s", [events[1].pk])
     check = verify_chain(world_a.clinic)
     assert not check.ok and check.broken_at == events[2].seq
 

@@ -57,6 +57,7 @@ def _env(database_url: str, media: Path) -> dict[str, str]:
         "DEBUG": "true",
         "DATABASE_URL": database_url,
         "PRIVATE_MEDIA_ROOT": str(media),
+        "AUDIT_ANCHOR_DIR": str(media.with_name(media.name + "-audit-anchors")),
     }
 
 
@@ -102,6 +103,22 @@ class Databases:
         with psycopg.connect(url.replace("postgres://", "postgresql://")) as con:
             found = {str(row[0]) for row in con.execute("SELECT id FROM patients_patient")}
         return sum(1 for i in ids if i in found)
+
+    def delete_last_audit_events(self, url: str) -> None:
+        """As an attacker holding the database would: past the append-only triggers, all but event 1."""
+        from needlecare.audit import db
+
+        if ENGINE == "sqlite":
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as con:
+                for sql in db.DROP_SQLITE:
+                    con.execute(sql)
+                con.execute("DELETE FROM audit_auditevent WHERE seq > 1")
+            return
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://")) as con:
+            con.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+            con.execute("DELETE FROM audit_auditevent WHERE seq > 1")
 
     def drop(self) -> None:
         for name in self.names:
@@ -155,15 +172,23 @@ def test_backup_under_writes_restores_every_committed_patient_and_photo(database
         photo = fresh_media / "photos" / f"{patient_id}.jpg"
         assert photo.read_bytes() == b"photo-" + patient_id.encode()
 
-    # The restored database is whole: migrations are applied, the audit chain verifies.
+    # The restored database is whole: migrations are applied, the audit chain verifies, against the
+    # anchors the backup took (and the live installation's chain against its own).
     assert "No planned migration operations" in _manage(fresh, "migrate", "--plan").stdout
+    assert any(f["path"].startswith("audit-anchors/clinic-") for f in manifest["files"])
     verify = _manage(fresh, "verify_audit")
-    assert verify.returncode == 0 and "chain intact" in verify.stdout
+    assert verify.returncode == 0 and "chain intact, anchored to event" in verify.stdout, verify.stdout
+    assert _manage(live, "verify_audit").returncode == 0
 
     # A database that holds data is not overwritten without --force.
     again = _manage(fresh, "restore", str(backup_dir))
     assert again.returncode != 0 and "--force" in again.stderr
     assert _manage(fresh, "restore", "--force", str(backup_dir)).returncode == 0
+
+    # The restored anchors still guard the restored chain: its last events deleted is reported.
+    databases.delete_last_audit_events(fresh["DATABASE_URL"])
+    verify = _manage(fresh, "verify_audit")
+    assert verify.returncode == 1 and "BROKEN at event 2:" in verify.stdout, verify.stdout
 
 
 def test_restore_refuses_a_damaged_backup(tmp_path, databases):

@@ -8,6 +8,7 @@ from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Command as WorkerCommand
 
 from needlecare.aftercare.tasks import ensure_sender_scheduled
+from needlecare.audit.tasks import ensure_anchoring_scheduled
 
 
 class Command(WorkerCommand):
@@ -18,4 +19,8 @@ class Command(WorkerCommand):
             ensure_sender_scheduled()
         except OperationalError as error:  # e.g. the tables are not migrated yet: say so, then run
             self.stderr.write(f"Could not queue the reminder sender: {error}")
+        try:
+            ensure_anchoring_scheduled()
+        except OperationalError as error:
+            self.stderr.write(f"Could not queue the audit anchoring: {error}")
         return super().handle(*args, **options)
