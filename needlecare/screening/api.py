@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Router, Status
 from ninja.errors import HttpError
 
+from needlecare.clinics.policies import Category, api_require
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
@@ -44,11 +45,6 @@ def evaluate(request, payload: EvaluateIn):  # type: ignore[no-untyped-def]
     return decision.to_dict()
 
 
-def _clinical(request) -> None:  # type: ignore[no-untyped-def]
-    if not request.membership.is_clinical:
-        raise HttpError(403, "Only practitioners and owners can screen or override.")
-
-
 def _out(decision: ScreeningDecision, today: date) -> dict[str, Any]:
     status = selectors.screening_status(decision.patient, today)
     override = getattr(decision, "override", None)
@@ -80,7 +76,7 @@ def _out(decision: ScreeningDecision, today: date) -> dict[str, Any]:
 
 @router.post("/{patient_id}/screenings", response={201: StoredDecisionOut, **ERRORS})
 def screen(request, patient_id: UUID, payload: ScreenIn):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.SCREENING, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     try:
         decision = services.screen_patient(patient=patient, by=request.user, on=payload.on, request=request)
@@ -109,7 +105,7 @@ def get_screening(request, patient_id: UUID, decision_id: UUID):  # type: ignore
 
 @router.post("/{patient_id}/screenings/{decision_id}/override", response={200: StoredDecisionOut, **ERRORS})
 def override(request, patient_id: UUID, decision_id: UUID, payload: OverrideIn):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.SCREENING, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
     try:
