@@ -8,7 +8,6 @@ An archive is written to a temporary file on disk, never held in memory, and sen
 photos can run to gigabytes.
 """
 
-import csv
 import io
 import json
 import tempfile
@@ -31,6 +30,7 @@ from django.template.loader import render_to_string
 from needlecare.clinics.models import Clinic
 from needlecare.clinics.policies import EVERYTHING, MODEL_CATEGORIES, Category
 from needlecare.interop.fhir import patient_bundle
+from needlecare.interop.spreadsheet import SafeDictWriter
 from needlecare.patients.models import Patient
 
 # Never exported: credentials, and the audit log (exported apart, below, as the clinic's access log).
@@ -265,9 +265,10 @@ PATIENT_COLUMNS += ["email", "phone", "address", "notes"]
 
 
 def patients_csv(clinic: Clinic) -> str:
-    """The clinic's patients in the CSV shape the importer reads (so an export imports as is)."""
+    """The clinic's patients in the CSV shape the importer reads (so an export imports as is); no cell
+    is a formula to a spreadsheet (interop/spreadsheet.py)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=PATIENT_COLUMNS)
+    writer = SafeDictWriter(out, PATIENT_COLUMNS)
     writer.writeheader()
     for p in Patient.objects.filter(clinic=clinic, erased_at__isnull=True).order_by(
         "family_name", "given_name"

@@ -15,6 +15,7 @@ from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
 from needlecare.clinics.policies import Category, api_require
+from needlecare.openapi import refusals
 from needlecare.outcomes import labels, scales, selectors, services
 from needlecare.outcomes.models import Assessment, Photo
 from needlecare.outcomes.schemas import (
@@ -119,7 +120,16 @@ def list_assessments(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     return {"items": items, "count": len(items)}
 
 
-@router.post("/patients/{patient_id}/assessments", response={201: AssessmentOut, **ERRORS})
+@router.post(
+    "/patients/{patient_id}/assessments",
+    response={201: AssessmentOut, **ERRORS},
+    openapi_extra=refusals(
+        status_422="Invalid input, each problem named: the scale must be a known scale (GET /outcome-scales: "
+        "the standard ones and the clinic's own) and the score inside its range (whole on a whole-number "
+        "scale); the zone and indication must be known to the clinic's protocol; a change scale (GAIS, "
+        "satisfaction) has no baseline."
+    ),
+)
 def record_assessment(request, patient_id: UUID, payload: AssessmentIn):  # type: ignore[no-untyped-def]
     """Record one score. Refused, each problem named: 422 when the score is outside the scale's range (or
     not a whole number on a whole-number scale), the zone or indication is not in the clinic's protocol,
@@ -194,7 +204,15 @@ UPLOAD_BODY = {
 }
 
 
-@router.post("/patients/{patient_id}/photos", response={201: PhotoOut, **ERRORS}, openapi_extra=UPLOAD_BODY)
+@router.post(
+    "/patients/{patient_id}/photos",
+    response={201: PhotoOut, **ERRORS},
+    openapi_extra=refusals(
+        extra=UPLOAD_BODY,
+        status_422="Invalid upload: not multipart/form-data, a file that is not a JPEG, PNG or HEIC image "
+        "(read from its content) or is too large, or a zone the clinic's protocol does not know.",
+    ),
+)
 def upload_photo(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """Upload one photo as multipart/form-data. The type is read from the content (JPEG, PNG, HEIC), the
     size and pixel count are limited, and the photo is re-encoded without EXIF or GPS data."""

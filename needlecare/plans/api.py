@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from needlecare.clinics.policies import Category, api_require
+from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
@@ -33,6 +34,12 @@ from needlecare.screening.services import clinic_today
 
 router = Router(tags=["plans"])
 ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: Message}
+
+
+KNOWN_CHOICES = (
+    "Invalid input; besides the schema, every zone, indication and the device must be known to the "
+    "clinic's protocol (the answer lists the valid ones, `type: unknown_choice`)."
+)
 
 
 def _unknown(error: dosing.UnknownChoice) -> HttpError:
@@ -130,7 +137,9 @@ def plan_out(plan: TreatmentPlan) -> dict[str, Any]:
     }
 
 
-@router.post("/plans/propose", response={200: ProposalOut, **ERRORS})
+@router.post(
+    "/plans/propose", response={200: ProposalOut, **ERRORS}, openapi_extra=refusals(status_422=KNOWN_CHOICES)
+)
 def propose(request, payload: ProposeIn):  # type: ignore[no-untyped-def]
     """Propose depths per zone, the series, its dates and the maintenance rhythm from the clinic's
     protocol. Stores nothing. Unknown zones, indications or device answer 422 listing the valid ones."""
@@ -154,7 +163,11 @@ def list_plans(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     return {"items": plans, "count": len(plans)}
 
 
-@router.post("/patients/{patient_id}/plans", response={201: PlanOut, **ERRORS})
+@router.post(
+    "/patients/{patient_id}/plans",
+    response={201: PlanOut, **ERRORS},
+    openapi_extra=refusals(status_422=KNOWN_CHOICES),
+)
 def create_plan(request, patient_id: UUID, payload: PlanIn):  # type: ignore[no-untyped-def]
     """Create a draft plan from the protocol's proposal, with any adjustments. A depth outside the
     protocol's band needs a `reason` (409 without one)."""
