@@ -1,0 +1,48 @@
+"""An override is recorded once: a second one answers 409 in the API and says so on the page, and the
+first override stands untouched."""
+
+import pytest
+
+from needlecare.audit.models import AuditEvent
+from needlecare.factories import make_intake
+from needlecare.screening.models import ScreeningOverride
+from needlecare.screening.services import screen_patient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def overridden(world_a):  # type: ignore[no-untyped-def]
+    make_intake(world_a.patient, anticoagulant="antiplatelet")  # precautions: may be overridden
+    decision = screen_patient(patient=world_a.patient, by=world_a.practitioner)
+    assert decision.can_be_overridden
+    from needlecare.screening.services import override_screening
+
+    override_screening(decision=decision, by=world_a.practitioner, reason="First reason")
+    return decision
+
+
+def test_the_api_answers_409_to_a_second_override_and_keeps_the_first(client, world_a, overridden, token_for):
+    events = AuditEvent.objects.filter(action="screening.override").count()
+    response = client.post(
+        f"/api/v1/patients/{world_a.patient.pk}/screenings/{overridden.pk}/override",
+        {"reason": "Second reason"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=token_for(world_a.owner),
+    )
+    assert response.status_code == 409, response.content
+    assert "already overridden" in response.json()["detail"]
+    override = ScreeningOverride.objects.get(decision=overridden)
+    assert override.reason == "First reason"
+    assert AuditEvent.objects.filter(action="screening.override").count() == events
+
+
+def test_the_page_says_the_decision_was_already_overridden(client, world_a, overridden):
+    client.force_login(world_a.owner)
+    response = client.post(
+        f"/patients/{world_a.patient.pk}/screening/{overridden.pk}/override/", {"reason": "Second reason"}
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "already overridden" in page and "First reason" in page
+    assert ScreeningOverride.objects.get(decision=overridden).reason == "First reason"
