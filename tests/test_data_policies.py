@@ -21,6 +21,7 @@ from needlecare.clinics.policies import (
     policy_table,
     readable_by,
     readers,
+    writers,
 )
 from tests.routes import api_operations, page_routes
 from tests.test_isolation import ids_of
@@ -186,6 +187,12 @@ def test_the_policy_decides_every_category_for_every_role():
     # Owners read everything; what the front desk may not read, pages refuse it too.
     assert all(Category(c) in readable_by("owner") for c in Category)
     assert "front_desk" not in readers(Category.PHOTOS) | readers(Category.CHECKINS)
+    # The write routes of clinical records declare CLINICAL_ROLES: the same roles the table lets write.
+    from needlecare.clinics.models import CLINICAL_ROLES
+
+    clinical = [Category.SCREENING, Category.PLANS, Category.SESSIONS, Category.ADVERSE_EVENTS]
+    clinical += [Category.CHECKINS, Category.ASSESSMENTS, Category.PHOTOS]
+    assert all(writers(c) == CLINICAL_ROLES for c in clinical)
 
 
 def test_the_architecture_doc_shows_the_policy_table_as_the_code_has_it():
