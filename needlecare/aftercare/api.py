@@ -9,6 +9,7 @@ from needlecare.aftercare import selectors
 from needlecare.aftercare.models import AftercareTimeline, CheckIn
 from needlecare.aftercare.schemas import CheckInList, TimelineOut
 from needlecare.audit.services import record_event
+from needlecare.clinics.policies import Category, api_require
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
@@ -57,7 +58,9 @@ def get_timeline(request, patient_id: UUID, session_id: UUID):  # type: ignore[n
 
 @router.get("/patients/{patient_id}/check-ins", response={200: CheckInList, **ERRORS})
 def list_checkins(request, patient_id: UUID):  # type: ignore[no-untyped-def]
-    """The patient's day 1/3/7 check-ins, newest first, with the warning signs each showed."""
+    """The patient's day 1/3/7 check-ins, newest first, with the warning signs each showed
+    (practitioners and owners: see the data policies in docs/architecture.md)."""
+    api_require(request, Category.CHECKINS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     items = [_checkin(c) for c in selectors.checkins_of(patient)[:500]]
     record_patient_read(patient=patient, by=request.user, action="checkin.view", request=request)
@@ -66,7 +69,9 @@ def list_checkins(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 @router.get("/aftercare/alerts", response={200: CheckInList, **ERRORS})
 def list_alerts(request):  # type: ignore[no-untyped-def]
-    """Check-ins with warning signs that nobody has marked as dealt with yet, oldest first."""
+    """Check-ins with warning signs that nobody has marked as dealt with yet, oldest first
+    (practitioners and owners)."""
+    api_require(request, Category.CHECKINS)
     items = [_checkin(c) for c in selectors.alerts_for(request.clinic)[:500]]
     record_event(
         clinic=request.clinic, user=request.user, action="checkin.alerts", request=request,

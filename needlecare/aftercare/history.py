@@ -25,11 +25,11 @@ def checkins(patient: Patient, limit: int | None) -> Iterable[Event]:
         else:
             title, detail, tone = f"Day {c.day} check-in: normal recovery", f"pain {c.pain}/10", "ok"
         yield Event(
+            category="checkins",
             on=on,
             at=at,
             title=title,
             detail=detail,
             url=reverse("treatments:detail", args=[patient.pk, c.treatment_id]),
             tone=tone,
-            clinical=True,
         )

@@ -9,6 +9,7 @@ from needlecare.aftercare import selectors, services, sheet
 from needlecare.aftercare.models import State
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
+from needlecare.clinics.policies import Category, readers
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.treatments import selectors as treatment_selectors
@@ -32,7 +33,7 @@ def aftercare_sheet(request, patient_id, session_id):
 
 
 @require_GET
-@staff(ALL_ROLES)
+@staff(readers(Category.CHECKINS))
 def alerts(request):
     state = request.GET.get("state", "")
     state = state if state in State.values else ""

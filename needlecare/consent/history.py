@@ -23,6 +23,7 @@ def signatures(patient: Patient, limit: int | None) -> Iterable[Event]:
             "photos may be used beyond the record" if s.photo_use else "photos for the clinical record only"
         )
         yield Event(
+            category="consent",
             on=on,
             at=at,
             title=f"Consent signed (version {s.template.version})",
@@ -32,4 +33,4 @@ def signatures(patient: Patient, limit: int | None) -> Iterable[Event]:
         )
         if s.withdrawn_at:
             on, at = local(s.withdrawn_at, patient)
-            yield Event(on=on, at=at, title="Consent withdrawn", url=url, tone="warn")
+            yield Event(category="consent", on=on, at=at, title="Consent withdrawn", url=url, tone="warn")

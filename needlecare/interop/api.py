@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import OWNER_ONLY
+from needlecare.clinics.policies import readable_for
 from needlecare.interop import services
 from needlecare.interop.export import clinic_zip, download, patient_zip
 from needlecare.interop.fhir import patient_bundle
@@ -62,9 +63,11 @@ def erase_patient(request, patient_id: UUID, payload: EraseIn):  # type: ignore[
 def fhir_bundle(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """The patient's whole record as a FHIR R4 Bundle (type `collection`, `application/fhir+json`):
     Patient, Condition, AllergyIntolerance, QuestionnaireResponse, CarePlan, Procedure, Observation,
-    Appointment, Consent and Media. Codes and local code systems: docs/fhir.md."""
+    Appointment, Consent and Media. Codes and local code systems: docs/fhir.md. A token holds the
+    resources of the data categories its role may read (the front desk gets no Observation of scores, no
+    Media and no complications; see the data policies in docs/architecture.md)."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
-    bundle = patient_bundle(patient, generated_at=timezone.now())
+    bundle = patient_bundle(patient, generated_at=timezone.now(), readable=readable_for(request))
     record_patient_read(patient=patient, by=request.user, action="patient.fhir_export", request=request)
     return HttpResponse(json.dumps(bundle), content_type="application/fhir+json")
 
@@ -73,9 +76,12 @@ def fhir_bundle(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 def patient_export(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """The patient's whole record as a ZIP (`application/zip`): `fhir.json` (FHIR R4 Bundle),
     `record.json` (every row, table by table), `photos/`, `consents/` (as signed, HTML) and
-    `aftercare/` (the PDF sheets)."""
+    `aftercare/` (the PDF sheets); for a token's role only the data categories it may read (README.txt
+    names what was left out)."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
-    archive = patient_zip(patient, by=request.user, generated_at=timezone.now())
+    archive = patient_zip(
+        patient, by=request.user, generated_at=timezone.now(), categories=readable_for(request)
+    )
     record_patient_read(patient=patient, by=request.user, action="patient.full_export", request=request)
     return download(archive, f"patient-{patient.pk}.zip")
 

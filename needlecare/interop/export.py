@@ -8,13 +8,12 @@ An archive is written to a temporary file on disk, never held in memory, and sen
 photos can run to gigabytes.
 """
 
-import csv
 import io
 import json
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -29,7 +28,9 @@ from django.http import FileResponse
 from django.template.loader import render_to_string
 
 from needlecare.clinics.models import Clinic
+from needlecare.clinics.policies import EVERYTHING, MODEL_CATEGORIES, Category
 from needlecare.interop.fhir import patient_bundle
+from needlecare.interop.spreadsheet import SafeDictWriter
 from needlecare.patients.models import Patient
 
 # Never exported: credentials, and the audit log (exported apart, below, as the clinic's access log).
@@ -106,8 +107,11 @@ def _reaches_patient(model: Any, seen: frozenset[Any] = frozenset()) -> bool:
     return any(_reaches_patient(f.related_model, seen | {model}) for f in _links(model))
 
 
-def readable(rows: dict[type[models.Model], list[Any]]) -> dict[str, Any]:
-    """Every collected row as plain JSON, by table, with user links shown as the person's name."""
+def readable(
+    rows: dict[type[models.Model], list[Any]], categories: Collection[str] = EVERYTHING
+) -> dict[str, Any]:
+    """Every collected row as plain JSON, by table, with user links shown as the person's name (the
+    patient's free-text notes only for a reader of notes)."""
     users = {}
     out: dict[str, Any] = {}
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
@@ -116,6 +120,8 @@ def readable(rows: dict[type[models.Model], list[Any]]) -> dict[str, Any]:
         records = []
         for item in serializers.serialize("python", queryset):
             fields = {k: v for k, v in item["fields"].items() if k not in SECRET_FIELDS}
+            if model is Patient and Category.NOTES not in categories:
+                fields.pop("notes", None)
             for f in _links(model):
                 if f.related_model is user_model and fields.get(f.name) is not None:
                     users.setdefault(fields[f.name], None)
@@ -140,28 +146,52 @@ def _json(data: Any) -> str:
     return json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
 
 
-def _patient_files(archive: zipfile.ZipFile, patient: Patient, prefix: str, generated_at: datetime) -> None:
-    rows = collect(patient)
-    archive.writestr(f"{prefix}fhir.json", _json(patient_bundle(patient, generated_at=generated_at)))
-    archive.writestr(f"{prefix}record.json", _json(readable(rows)))
+def allowed(
+    rows: dict[type[models.Model], list[Any]], categories: Collection[str]
+) -> dict[type[models.Model], list[Any]]:
+    """The collected rows of the data categories a reader may see (clinics/policies.py). A table without
+    a category goes only to a reader of everything (the patient, an owner), so a new table is never
+    shown to a role nobody decided about."""
+    everything = EVERYTHING <= frozenset(categories)
+    kept = {}
+    for model, pks in rows.items():
+        category = MODEL_CATEGORIES.get(model._meta.label)
+        if (category in categories) if category else everything:
+            kept[model] = pks
+    return kept
+
+
+def _patient_files(
+    archive: zipfile.ZipFile,
+    patient: Patient,
+    prefix: str,
+    generated_at: datetime,
+    categories: Collection[str] = EVERYTHING,
+) -> None:
+    rows = allowed(collect(patient), categories)
+    bundle = patient_bundle(patient, generated_at=generated_at, readable=categories)
+    archive.writestr(f"{prefix}fhir.json", _json(bundle))
+    archive.writestr(f"{prefix}record.json", _json(readable(rows, categories)))
     root = Path(settings.PRIVATE_MEDIA_ROOT)
     photo = _model("outcomes.Photo")
-    if photo is not None:
+    if photo is not None and Category.PHOTOS in categories:
         for p in photo._default_manager.filter(patient=patient):
             source = root / p.file
             if source.is_file():
                 archive.write(source, f"{prefix}photos/{p.pk}.jpg")
     from needlecare.consent.models import ConsentSignature
 
-    for signature in ConsentSignature.objects.filter(patient=patient).select_related(
-        "template", "witnessed_by"
-    ):
-        html = render_to_string(
-            "interop/consent_export.html",
-            {"signature": signature, "patient": patient, "clinic": patient.clinic},
-        )
-        archive.writestr(f"{prefix}consents/{signature.signed_at:%Y-%m-%d}-{signature.pk}.html", html)
-    _aftercare_sheets(archive, patient, prefix)
+    if Category.CONSENT in categories:
+        for signature in ConsentSignature.objects.filter(patient=patient).select_related(
+            "template", "witnessed_by"
+        ):
+            html = render_to_string(
+                "interop/consent_export.html",
+                {"signature": signature, "patient": patient, "clinic": patient.clinic},
+            )
+            archive.writestr(f"{prefix}consents/{signature.signed_at:%Y-%m-%d}-{signature.pk}.html", html)
+    if Category.SESSIONS in categories:
+        _aftercare_sheets(archive, patient, prefix)
 
 
 def _aftercare_sheets(archive: zipfile.ZipFile, patient: Patient, prefix: str) -> None:
@@ -213,13 +243,19 @@ def download(archive: IO[bytes], filename: str) -> FileResponse:
     return response
 
 
-def patient_zip(patient: Patient, *, by: Any, generated_at: datetime) -> IO[bytes]:
+def patient_zip(
+    patient: Patient, *, by: Any, generated_at: datetime, categories: Collection[str] = EVERYTHING
+) -> IO[bytes]:
+    """One patient's record: all of it for the patient; for staff, the categories their role reads."""
+
     def write(archive: zipfile.ZipFile) -> None:
+        left_out = ", ".join(sorted(c.value.replace("_", " ") for c in EVERYTHING - frozenset(categories)))
+        note = f"\nLeft out, as the exporting role may not read them: {left_out}.\n" if left_out else ""
         archive.writestr(
             "README.txt",
-            README.format(what=f"patient {patient.pk}", when=generated_at.isoformat(), who=by.email),
+            README.format(what=f"patient {patient.pk}", when=generated_at.isoformat(), who=by.email) + note,
         )
-        _patient_files(archive, patient, "", generated_at)
+        _patient_files(archive, patient, "", generated_at, categories)
 
     return _archive(write)
 
@@ -229,9 +265,10 @@ PATIENT_COLUMNS += ["email", "phone", "address", "notes"]
 
 
 def patients_csv(clinic: Clinic) -> str:
-    """The clinic's patients in the CSV shape the importer reads (so an export imports as is)."""
+    """The clinic's patients in the CSV shape the importer reads (so an export imports as is); no cell
+    is a formula to a spreadsheet (interop/spreadsheet.py)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=PATIENT_COLUMNS)
+    writer = SafeDictWriter(out, PATIENT_COLUMNS)
     writer.writeheader()
     for p in Patient.objects.filter(clinic=clinic, erased_at__isnull=True).order_by(
         "family_name", "given_name"

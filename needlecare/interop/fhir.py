@@ -7,6 +7,7 @@ systems under LOCAL otherwise, each listed in docs/fhir.md. A model of an app th
 
 import base64
 import uuid
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from django.apps import apps
 from django.db.models import Model
 from fhir.resources.R4B import get_fhir_model_class
 
+from needlecare.clinics.policies import EVERYTHING, Category
 from needlecare.patients.intake import QUESTIONS
 from needlecare.patients.models import Patient
 
@@ -153,8 +155,9 @@ def mm(value: Decimal | float) -> dict[str, Any]:
 class BundleBuilder:
     """Collects the resources of one patient; `bundle()` validates each and returns the Bundle as JSON."""
 
-    def __init__(self, patient: Patient) -> None:
+    def __init__(self, patient: Patient, readable: Collection[str] = EVERYTHING) -> None:
         self.patient = patient
+        self.readable = frozenset(readable)
         self.subject = ref("Patient", rid(patient), patient.full_name)
         self.resources: list[dict[str, Any]] = []
 
@@ -180,17 +183,15 @@ class BundleBuilder:
         return get_fhir_model_class("Bundle").model_validate(bundle).model_dump(mode="json")
 
 
-def patient_bundle(patient: Patient, *, generated_at: datetime) -> dict[str, Any]:
-    """The FHIR R4 Bundle (type collection) of one patient's whole record."""
-    b = BundleBuilder(patient)
-    _patient(b)
-    _intake(b)
-    _plans(b)
-    _consents(b)
-    _sessions(b)
-    _assessments(b)
-    _appointments(b)
-    _photos(b)
+def patient_bundle(
+    patient: Patient, *, generated_at: datetime, readable: Collection[str] = EVERYTHING
+) -> dict[str, Any]:
+    """The FHIR R4 Bundle (type collection) of one patient's record: all of it for the patient, and for
+    staff the data categories their role may read (``readable``, from clinics/policies.py)."""
+    b = BundleBuilder(patient, readable)
+    for category, part in PARTS:
+        if category in readable:
+            part(b)
     return b.bundle(generated_at=generated_at)
 
 
@@ -537,7 +538,7 @@ def _sessions(b: BundleBuilder) -> None:
             )
             for e in s.adverse_events.all()
         ]
-        if complications:
+        if complications and Category.ADVERSE_EVENTS in b.readable:
             resource["complication"] = complications
         notes = [
             n
@@ -650,3 +651,17 @@ def _photos(b: BundleBuilder) -> None:
         if p.note:
             resource["note"] = [{"text": p.note}]
         b.add(resource)
+
+
+# Each part of the bundle and the data category it shows (clinics/policies.py). Adverse events travel in
+# the sessions' Procedures and are left out there for a role that may not read them.
+PARTS: list[tuple[Category, Callable[[BundleBuilder], None]]] = [
+    (Category.DEMOGRAPHICS, _patient),
+    (Category.INTAKE, _intake),
+    (Category.PLANS, _plans),
+    (Category.CONSENT, _consents),
+    (Category.SESSIONS, _sessions),
+    (Category.ASSESSMENTS, _assessments),
+    (Category.APPOINTMENTS, _appointments),
+    (Category.PHOTOS, _photos),
+]

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
+from needlecare.interop.spreadsheet import unquoted
 from needlecare.patients.models import Patient, Sex
 from needlecare.patients.services import create_patient
 
@@ -126,7 +127,7 @@ def read_csv(data: bytes | str) -> Table:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        headers = [h.strip() for h in next(reader)]
+        headers = [unquoted(h.strip()).strip() for h in next(reader)]
     except (StopIteration, csv.Error) as error:
         raise ImportFileError("The first line must name the columns.") from error
     if len(set(headers)) != len(headers) or any(not h for h in headers):
@@ -140,7 +141,14 @@ def read_csv(data: bytes | str) -> Table:
                 raise ImportFileError(f"The file has more than {MAX_ROWS} rows: split it.")
             line = reader.line_num
             rows.append(
-                (line, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(headers)})
+                (
+                    line,
+                    {
+                        # Needlecare's own exports quote formula-like cells (spreadsheet.py): undo it.
+                        h: (unquoted(values[i].strip()).strip() if i < len(values) else "")
+                        for i, h in enumerate(headers)
+                    },
+                )
             )
     except csv.Error as error:
         raise ImportFileError(f"Line {reader.line_num}: {error}.") from error

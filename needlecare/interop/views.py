@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, OWNER_ONLY
+from needlecare.clinics.policies import readable_for
 from needlecare.interop import services
 from needlecare.interop.export import clinic_zip, download, patient_zip
 from needlecare.interop.fhir import patient_bundle
@@ -49,7 +50,7 @@ def erase(request, patient_id):
 @staff(ALL_ROLES)
 def fhir_bundle(request, patient_id):
     patient = patient_selectors.patient_for(request.clinic, patient_id)
-    bundle = patient_bundle(patient, generated_at=timezone.now())
+    bundle = patient_bundle(patient, generated_at=timezone.now(), readable=readable_for(request))
     record_patient_read(patient=patient, by=request.user, action="patient.fhir_export", request=request)
     response = HttpResponse(json.dumps(bundle, indent=2), content_type="application/fhir+json")
     response["Content-Disposition"] = f'attachment; filename="patient-{patient.pk}-fhir.json"'
@@ -60,7 +61,9 @@ def fhir_bundle(request, patient_id):
 @staff(ALL_ROLES)
 def patient_export(request, patient_id):
     patient = patient_selectors.patient_for(request.clinic, patient_id)
-    archive = patient_zip(patient, by=request.user, generated_at=timezone.now())
+    archive = patient_zip(
+        patient, by=request.user, generated_at=timezone.now(), categories=readable_for(request)
+    )
     record_patient_read(patient=patient, by=request.user, action="patient.full_export", request=request)
     return download(archive, f"patient-{patient.pk}.zip")
 

@@ -14,6 +14,8 @@ from ninja.responses import Status
 from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
+from needlecare.clinics.policies import Category, api_require
+from needlecare.openapi import refusals
 from needlecare.outcomes import labels, scales, selectors, services
 from needlecare.outcomes.models import Assessment, Photo
 from needlecare.outcomes.schemas import (
@@ -32,11 +34,6 @@ from needlecare.patients.services import record_patient_read
 
 router = Router(tags=["outcomes"])
 ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: Message}
-
-
-def _clinical(request: Any) -> None:
-    if not request.membership.is_clinical:
-        raise HttpError(403, "Only practitioners and owners see and record outcomes.")
 
 
 def _refused(error: DjangoValidationError, status: int = 422) -> HttpError:
@@ -115,7 +112,7 @@ def list_scales(request):  # type: ignore[no-untyped-def]
 
 @router.get("/patients/{patient_id}/assessments", response={200: AssessmentList, **ERRORS})
 def list_assessments(request, patient_id: UUID):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.ASSESSMENTS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     available = services.scales_for(request.clinic)
     items = [_assessment_out(a, available) for a in selectors.assessments_of(patient)[:2000]]
@@ -123,13 +120,22 @@ def list_assessments(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     return {"items": items, "count": len(items)}
 
 
-@router.post("/patients/{patient_id}/assessments", response={201: AssessmentOut, **ERRORS})
+@router.post(
+    "/patients/{patient_id}/assessments",
+    response={201: AssessmentOut, **ERRORS},
+    openapi_extra=refusals(
+        status_422="Invalid input, each problem named: the scale must be a known scale (GET /outcome-scales: "
+        "the standard ones and the clinic's own) and the score inside its range (whole on a whole-number "
+        "scale); the zone and indication must be known to the clinic's protocol; a change scale (GAIS, "
+        "satisfaction) has no baseline."
+    ),
+)
 def record_assessment(request, patient_id: UUID, payload: AssessmentIn):  # type: ignore[no-untyped-def]
     """Record one score. Refused, each problem named: 422 when the score is outside the scale's range (or
     not a whole number on a whole-number scale), the zone or indication is not in the clinic's protocol,
     or a baseline is given on a change scale (GAIS, satisfaction); 404 when the clinic has no such scale
     or the linked session, plan or photo is not this patient's; 409 when dated before the patient's birth."""
-    _clinical(request)
+    api_require(request, Category.ASSESSMENTS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     data = services.AssessmentInput(
         scale=payload.scale,
@@ -155,7 +161,7 @@ def record_assessment(request, patient_id: UUID, payload: AssessmentIn):  # type
 
 @router.get("/patients/{patient_id}/assessments/{assessment_id}", response={200: AssessmentOut, **ERRORS})
 def get_assessment(request, patient_id: UUID, assessment_id: UUID):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.ASSESSMENTS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     assessment = selectors.assessment_of(patient, assessment_id)
     record_patient_read(patient=patient, by=request.user, action="assessment.view", request=request)
@@ -164,7 +170,7 @@ def get_assessment(request, patient_id: UUID, assessment_id: UUID):  # type: ign
 
 @router.get("/patients/{patient_id}/photos", response={200: PhotoList, **ERRORS})
 def list_photos(request, patient_id: UUID):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.PHOTOS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     items = [_photo_out(p) for p in selectors.photos_of(patient)[:1000]]
     record_patient_read(patient=patient, by=request.user, action="photo.list", request=request)
@@ -201,12 +207,16 @@ UPLOAD_BODY = {
 @router.post(
     "/patients/{patient_id}/photos",
     response={201: PhotoOut, **ERRORS, 503: Message, 507: Message},
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra=refusals(
+        extra=UPLOAD_BODY,
+        status_422="Invalid upload: not multipart/form-data, a file that is not a JPEG, PNG or HEIC image "
+        "(read from its content) or is too large, or a zone the clinic's protocol does not know.",
+    ),
 )
 def upload_photo(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """Upload one photo as multipart/form-data. The type is read from the content (JPEG, PNG, HEIC), the
     size and pixel count are limited, and the photo is re-encoded without EXIF or GPS data."""
-    _clinical(request)
+    api_require(request, Category.PHOTOS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     if not (request.content_type or "").startswith("multipart/form-data"):
         raise HttpError(
@@ -244,7 +254,7 @@ def upload_photo(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 @router.get("/patients/{patient_id}/photos/{photo_id}", response={200: PhotoOut, **ERRORS})
 def get_photo(request, patient_id: UUID, photo_id: UUID):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.PHOTOS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     photo = selectors.photo_of(patient, photo_id)
     record_patient_read(patient=patient, by=request.user, action="photo.view", request=request)
@@ -268,7 +278,7 @@ IMAGE_RESPONSE = {
 )
 def get_photo_image(request, patient_id: UUID, photo_id: UUID):  # type: ignore[no-untyped-def]
     """The stored photo (JPEG, no metadata), served with `X-Content-Type-Options: nosniff`."""
-    _clinical(request)
+    api_require(request, Category.PHOTOS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     photo = selectors.photo_of(patient, photo_id)
     try:
@@ -292,7 +302,7 @@ def get_photo_image(request, patient_id: UUID, photo_id: UUID):  # type: ignore[
 def set_marketing(request, patient_id: UUID, photo_id: UUID, payload: MarketingIn):  # type: ignore[no-untyped-def]
     """Mark a photo for use beyond the clinical record (409 unless the patient's latest signature agreed
     to photo use and is not withdrawn), or unmark it."""
-    _clinical(request)
+    api_require(request, Category.PHOTOS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     photo = selectors.photo_of(patient, photo_id)
     photo.patient = patient

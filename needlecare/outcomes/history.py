@@ -37,11 +37,11 @@ def assessments(patient: Patient, limit: int | None) -> Iterable[Event]:
     url = reverse("outcomes:patient", args=[patient.pk])
     for day, scores in by_day.items():
         yield Event(
+            category="assessments",
             on=day,
             title="Baseline assessment" if day in baseline else "Assessment",
             detail=" · ".join(scores),
             url=url,
-            clinical=True,
         )
 
 
@@ -58,9 +58,9 @@ def photos(patient: Patient, limit: int | None) -> Iterable[Event]:
     for day, views in by_day.items():
         count = len(views)
         yield Event(
+            category="photos",
             on=day,
             title=f"{count} photo{'s' if count != 1 else ''}",
             detail=", ".join(dict.fromkeys(views)),
             url=url,
-            clinical=True,
         )

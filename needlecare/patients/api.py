@@ -10,6 +10,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.responses import Status
 
 from needlecare.audit.services import record_event
+from needlecare.openapi import refusals
 from needlecare.patients import selectors, services
 from needlecare.patients.models import IntakeSource
 from needlecare.patients.schemas import (
@@ -29,6 +30,12 @@ ERRORS = {400: Message, 401: Message, 404: Message, 422: Message}
 WRITE_ERRORS = {**ERRORS, 409: Message}
 REFERENCE_TAKEN = "reference: another patient of this clinic already has this reference."
 Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="The intake's version number, from 1.")]
+
+
+BIRTH_DATE_RULE = (
+    "Invalid input, each problem naming its field in `loc`; besides the schema's own rules, the server "
+    "refuses a date of birth before 1900-01-01 or after today."
+)
 
 
 def _write(service, **kwargs):  # type: ignore[no-untyped-def]
@@ -83,7 +90,9 @@ def list_patients(request, params: Query[ListParams]):  # type: ignore[no-untype
     return {"items": items, "count": count}
 
 
-@router.post("", response={201: PatientOut, **WRITE_ERRORS})
+@router.post(
+    "", response={201: PatientOut, **WRITE_ERRORS}, openapi_extra=refusals(status_422=BIRTH_DATE_RULE)
+)
 def create_patient(request, payload: PatientIn):  # type: ignore[no-untyped-def]
     """Register a patient. 409 if another patient of the clinic has the same `reference`."""
     _reference_free(request.clinic, payload.reference)
@@ -100,7 +109,11 @@ def get_patient(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     return patient
 
 
-@router.patch("/{patient_id}", response={200: PatientOut, **WRITE_ERRORS})
+@router.patch(
+    "/{patient_id}",
+    response={200: PatientOut, **WRITE_ERRORS},
+    openapi_extra=refusals(status_422=BIRTH_DATE_RULE),
+)
 def update_patient(request, patient_id: UUID, payload: PatientPatch):  # type: ignore[no-untyped-def]
     """Change the fields sent; fields left out keep their values. None may be set to null."""
     patient = selectors.patient_for(request.clinic, patient_id)

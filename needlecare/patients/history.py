@@ -11,7 +11,7 @@ costs the same number of queries however long the patient's history is.
 """
 
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -32,7 +32,8 @@ class Event:
     url: str = ""
     tone: Tone = ""
     at: time | None = None  # the clinic's local time, when the record has one
-    clinical: bool = False  # outcomes and check-ins: shown to practitioners and owners only
+    # The data category (clinics/policies.py): shown only to a role that may read it.
+    category: str = ""
 
     @property
     def sort_key(self) -> tuple[date, time]:
@@ -61,13 +62,16 @@ def local(moment: datetime, patient: Patient) -> tuple[date, time]:
     return here.date(), here.time()
 
 
-def events_of(patient: Patient, *, clinical: bool, limit: int | None = None) -> tuple[list[Event], bool]:
+def events_of(
+    patient: Patient, *, readable: Collection[str], limit: int | None = None
+) -> tuple[list[Event], bool]:
     """The patient's events, newest first, and whether there are more than ``limit``.
 
-    ``clinical`` is False for the front desk: outcomes and check-ins are left out, as on their pages.
+    Only events of the categories in ``readable`` (the role's, from clinics/policies.py) are kept; an
+    event without a category is shown to nobody, so a new source must say what it shows.
     """
     fetch = None if limit is None else limit + 1
-    events = [e for fn in _SOURCES for e in fn(patient, fetch) if clinical or not e.clinical]
+    events = [e for fn in _SOURCES for e in fn(patient, fetch) if e.category and e.category in readable]
     events.sort(key=lambda e: e.sort_key, reverse=True)
     if limit is None:
         return events, False
@@ -81,12 +85,21 @@ def events_of(patient: Patient, *, clinical: bool, limit: int | None = None) -> 
 def registration_and_intake(patient: Patient, limit: int | None) -> Iterable[Event]:
     on, at = local(patient.created_at, patient)
     yield Event(
-        on=on, at=at, title="Registered", detail=f"Reference {patient.reference}" if patient.reference else ""
+        category="demographics",
+        on=on,
+        at=at,
+        title="Registered",
+        detail=f"Reference {patient.reference}" if patient.reference else "",
     )
     if patient.archived_at:
         on, at = local(patient.archived_at, patient)
         yield Event(
-            on=on, at=at, title="Archived", detail="The record is kept and can be restored.", tone="warn"
+            category="demographics",
+            on=on,
+            at=at,
+            title="Archived",
+            detail="The record is kept and can be restored.",
+            tone="warn",
         )
     intakes = Intake.objects.filter(clinic_id=patient.clinic_id, patient=patient).select_related(
         "submitted_by"
@@ -95,6 +108,7 @@ def registration_and_intake(patient: Patient, limit: int | None) -> Iterable[Eve
         on, at = local(intake.submitted_at, patient)
         by = f" · {intake.submitted_by.display_name}" if intake.submitted_by else ""
         yield Event(
+            category="intake",
             on=on,
             at=at,
             title=f"Intake version {intake.version}",

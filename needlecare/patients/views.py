@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES
+from needlecare.clinics.policies import readable_for
 from needlecare.consent.selectors import consent_status
 from needlecare.patients import history, selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
@@ -71,7 +72,7 @@ def patient_detail(request, patient_id):
     services.record_patient_read(patient=patient, by=request.user, request=request)
     latest = selectors.latest_intake(patient)
     timeline, timeline_more = history.events_of(
-        patient, clinical=request.membership.is_clinical, limit=TIMELINE_ON_PAGE
+        patient, readable=readable_for(request), limit=TIMELINE_ON_PAGE
     )
     return render(
         request,
@@ -96,7 +97,7 @@ def patient_detail(request, patient_id):
 @staff(ALL_ROLES)
 def patient_timeline(request, patient_id):
     patient = selectors.patient_for(request.clinic, patient_id)
-    events, _ = history.events_of(patient, clinical=request.membership.is_clinical)
+    events, _ = history.events_of(patient, readable=readable_for(request))
     services.record_patient_read(patient=patient, by=request.user, action="timeline.view", request=request)
     return render(request, "patients/timeline.html", {"patient": patient, "events": events})
 

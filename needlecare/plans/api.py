@@ -13,6 +13,8 @@ from ninja import Router
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from needlecare.clinics.policies import Category, api_require
+from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
@@ -34,9 +36,10 @@ router = Router(tags=["plans"])
 ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: Message}
 
 
-def _clinical(request) -> None:  # type: ignore[no-untyped-def]
-    if not request.membership.is_clinical:
-        raise HttpError(403, "Only practitioners and owners write treatment plans.")
+KNOWN_CHOICES = (
+    "Invalid input; besides the schema, every zone, indication and the device must be known to the "
+    "clinic's protocol (the answer lists the valid ones, `type: unknown_choice`)."
+)
 
 
 def _unknown(error: dosing.UnknownChoice) -> HttpError:
@@ -134,7 +137,9 @@ def plan_out(plan: TreatmentPlan) -> dict[str, Any]:
     }
 
 
-@router.post("/plans/propose", response={200: ProposalOut, **ERRORS})
+@router.post(
+    "/plans/propose", response={200: ProposalOut, **ERRORS}, openapi_extra=refusals(status_422=KNOWN_CHOICES)
+)
 def propose(request, payload: ProposeIn):  # type: ignore[no-untyped-def]
     """Propose depths per zone, the series, its dates and the maintenance rhythm from the clinic's
     protocol. Stores nothing. Unknown zones, indications or device answer 422 listing the valid ones."""
@@ -158,11 +163,15 @@ def list_plans(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     return {"items": plans, "count": len(plans)}
 
 
-@router.post("/patients/{patient_id}/plans", response={201: PlanOut, **ERRORS})
+@router.post(
+    "/patients/{patient_id}/plans",
+    response={201: PlanOut, **ERRORS},
+    openapi_extra=refusals(status_422=KNOWN_CHOICES),
+)
 def create_plan(request, patient_id: UUID, payload: PlanIn):  # type: ignore[no-untyped-def]
     """Create a draft plan from the protocol's proposal, with any adjustments. A depth outside the
     protocol's band needs a `reason` (409 without one)."""
-    _clinical(request)
+    api_require(request, Category.PLANS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     fitzpatrick = payload.fitzpatrick
     if "fitzpatrick" not in payload.model_fields_set:
@@ -197,7 +206,7 @@ def get_plan(request, patient_id: UUID, plan_id: UUID):  # type: ignore[no-untyp
 @router.patch("/patients/{patient_id}/plans/{plan_id}", response={200: PlanOut, **ERRORS})
 def adjust_plan(request, patient_id: UUID, plan_id: UUID, payload: PlanPatch):  # type: ignore[no-untyped-def]
     """Adjust a draft or active plan; its protocol version stays the one it was made under."""
-    _clinical(request)
+    api_require(request, Category.PLANS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     plan = selectors.plan_for(patient, plan_id)
     try:
@@ -211,7 +220,7 @@ def adjust_plan(request, patient_id: UUID, plan_id: UUID, payload: PlanPatch):  
 def change_status(request, patient_id: UUID, plan_id: UUID, payload: PlanStatusIn):  # type: ignore[no-untyped-def]
     """Activate (needs a valid screening, and no other active plan on the same zones), complete, or stop
     (with a reason). Completed and stopped are final; a refused move answers 409 saying why."""
-    _clinical(request)
+    api_require(request, Category.PLANS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     plan = selectors.plan_for(patient, plan_id)
     try:

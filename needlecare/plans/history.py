@@ -23,14 +23,15 @@ def plans(patient: Patient, limit: int | None) -> Iterable[Event]:
         what = f"{', '.join(plan.indication_labels)}: {plan.sessions} sessions by {device}"
         on, at = local(plan.created_at, patient)
         by = f" · {plan.created_by.display_name}" if plan.created_by else ""
-        yield Event(on=on, at=at, title="Plan made", detail=what + by, url=url)
+        yield Event(category="plans", on=on, at=at, title="Plan made", detail=what + by, url=url)
         if plan.activated_at:
             on, at = local(plan.activated_at, patient)
-            yield Event(on=on, at=at, title="Plan started", detail=what, url=url, tone="ok")
+            yield Event(category="plans", on=on, at=at, title="Plan started", detail=what, url=url, tone="ok")
         if plan.ended_at and plan.status in (PlanStatus.COMPLETED, PlanStatus.STOPPED):
             on, at = local(plan.ended_at, patient)
             stopped = plan.status == PlanStatus.STOPPED
             yield Event(
+                category="plans",
                 on=on,
                 at=at,
                 title="Plan stopped" if stopped else "Plan completed",

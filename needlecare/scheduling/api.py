@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from needlecare.audit.services import record_event
+from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
@@ -169,7 +170,15 @@ def list_slots(request, query: Query[SlotQuery]):  # type: ignore[no-untyped-def
     }
 
 
-@router.post("/appointments", response={201: AppointmentOut, **ERRORS})
+@router.post(
+    "/appointments",
+    response={201: AppointmentOut, **ERRORS},
+    openapi_extra=refusals(
+        status_422="Invalid input. Besides the schema: an appointment lasts exactly its type's duration, so "
+        "`ends_at`, when given, must be `starts_at` plus that duration (and after `starts_at`); "
+        "`session_number` needs the `plan_id` it belongs to."
+    ),
+)
 def book(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
     """Book one appointment. The end follows from the type's duration; a treatment gets a free room and
     device unless given. Answers 409 `slot_taken` or `refused` (see the top of this section)."""

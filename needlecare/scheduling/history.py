@@ -29,6 +29,7 @@ def appointments(patient: Patient, limit: int | None) -> Iterable[Event]:
         session = f" (session {a.session_number})" if a.session_number else ""
         reason = f": {a.cancel_reason}" if a.status == Status.CANCELLED and a.cancel_reason else ""
         yield Event(
+            category="appointments",
             on=on,
             at=at,
             title=f"{a.type.name}{session}: {status.lower()}{reason}",

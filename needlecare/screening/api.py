@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Router, Status
 from ninja.errors import HttpError
 
+from needlecare.clinics.policies import Category, api_require
+from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
@@ -51,11 +53,6 @@ def evaluate(request, payload: EvaluateIn):  # type: ignore[no-untyped-def]
     return decision.to_dict()
 
 
-def _clinical(request) -> None:  # type: ignore[no-untyped-def]
-    if not request.membership.is_clinical:
-        raise HttpError(403, "Only practitioners and owners can screen or override.")
-
-
 def _out(decision: ScreeningDecision, today: date) -> dict[str, Any]:
     status = selectors.screening_status(decision.patient, today)
     override = getattr(decision, "override", None)
@@ -86,9 +83,16 @@ def _out(decision: ScreeningDecision, today: date) -> dict[str, Any]:
     }
 
 
-@router.post("/{patient_id}/screenings", response={201: StoredDecisionOut, **ERRORS})
+@router.post(
+    "/{patient_id}/screenings",
+    response={201: StoredDecisionOut, **ERRORS},
+    openapi_extra=refusals(
+        status_422="Screening needs an intake: a patient without a completed intake (medical history) "
+        "cannot be screened; submit one first (POST /patients/{patient_id}/intakes)."
+    ),
+)
 def screen(request, patient_id: UUID, payload: ScreenIn):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.SCREENING, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     try:
         decision = services.screen_patient(
@@ -117,13 +121,25 @@ def get_screening(request, patient_id: UUID, decision_id: UUID):  # type: ignore
     return _out(decision, services.clinic_today(request.clinic))
 
 
-@router.post("/{patient_id}/screenings/{decision_id}/override", response={200: StoredDecisionOut, **ERRORS})
+@router.post(
+    "/{patient_id}/screenings/{decision_id}/override",
+    response={200: StoredDecisionOut, **ERRORS, 409: Message},
+    openapi_extra=refusals(
+        status_409="The decision was already overridden: an override is recorded once and stands; screen "
+        "the patient again to decide anew.",
+        status_422="A decision of eligible, deferred or declined cannot be overridden; the reason is "
+        "required, and for clearance also who gave it, its date (not in the future) and where the letter is "
+        "kept.",
+    ),
+)
 def override(request, patient_id: UUID, decision_id: UUID, payload: OverrideIn):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.SCREENING, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
     try:
         services.override_screening(decision=decision, by=request.user, request=request, **payload.dict())
+    except services.AlreadyOverridden as error:
+        raise HttpError(409, str(error)) from None
     except DjangoValidationError as error:
         raise HttpError(422, "; ".join(error.messages)) from None
     return _out(selectors.screening_of(patient, decision_id), services.clinic_today(request.clinic))

@@ -49,6 +49,7 @@ def screenings(patient: Patient, limit: int | None) -> Iterable[Event]:
         if len(repeats) > 1:
             parts.append(f"screened {len(repeats)} times that day")
         yield Event(
+            category="screening",
             on=on,
             at=at if decided_on == on else None,
             title=f"Screened: {d.get_outcome_display()}{until}",

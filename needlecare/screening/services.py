@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from needlecare.audit.services import record_event
@@ -72,6 +72,25 @@ def screen_patient(
     return stored
 
 
+class AlreadyOverridden(Exception):
+    """The decision has its override already; a second one would hide the first (API: 409)."""
+
+    def __init__(self, existing: ScreeningOverride) -> None:
+        self.existing = existing
+        who = existing.overridden_by.display_name if existing.overridden_by else "someone"
+        zone = zoneinfo.ZoneInfo(existing.decision.clinic.timezone)
+        when = timezone.localtime(existing.overridden_at, zone)
+        super().__init__(
+            f"This screening was already overridden by {who} on {when:%-d %b %Y}; that override stands. "
+            "To decide again, screen the patient again."
+        )
+
+
+def _existing_override(decision: ScreeningDecision) -> ScreeningOverride | None:
+    found = ScreeningOverride.objects.filter(decision=decision)
+    return found.select_related("overridden_by", "decision__clinic").first()
+
+
 def override_screening(
     *,
     decision: ScreeningDecision,
@@ -86,8 +105,9 @@ def override_screening(
     if decision.outcome not in OVERRIDABLE:
         label = Outcome(decision.outcome).label.lower()
         raise ValidationError(f"A decision of “{label}” cannot be overridden.")
-    if hasattr(decision, "override"):
-        raise ValidationError("This decision was already overridden.")
+    existing = _existing_override(decision)
+    if existing is not None:
+        raise AlreadyOverridden(existing)
     errors: dict[str, str] = {}
     if not reason.strip():
         errors["reason"] = "Give the reason for proceeding."
@@ -102,22 +122,29 @@ def override_screening(
             errors["document_reference"] = "Say where the clearance letter is kept."
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        override = ScreeningOverride.objects.create(
-            decision=decision,
-            reason=reason.strip(),
-            clearance_from=clearance_from.strip(),
-            clearance_dated=clearance_dated,
-            document_reference=document_reference.strip(),
-            overridden_by=by,
-        )
-        record_event(
-            clinic=decision.clinic,
-            user=by,
-            action="screening.override",
-            obj=decision,
-            patient_id=decision.patient_id,
-            request=request,
-            detail={"outcome": decision.outcome},
-        )
+    try:
+        with transaction.atomic():
+            override = ScreeningOverride.objects.create(
+                decision=decision,
+                reason=reason.strip(),
+                clearance_from=clearance_from.strip(),
+                clearance_dated=clearance_dated,
+                document_reference=document_reference.strip(),
+                overridden_by=by,
+            )
+            record_event(
+                clinic=decision.clinic,
+                user=by,
+                action="screening.override",
+                obj=decision,
+                patient_id=decision.patient_id,
+                request=request,
+                detail={"outcome": decision.outcome},
+            )
+    except IntegrityError:
+        # Two overrides at once: the one-to-one row lets one in; the other hears about it.
+        existing = _existing_override(decision)
+        if existing is None:
+            raise
+        raise AlreadyOverridden(existing) from None
     return override

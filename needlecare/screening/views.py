@@ -55,11 +55,16 @@ def screening_override(request, patient_id, decision_id):
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
     form = OverrideForm(request.POST)
+    http_status = 422
     if form.is_valid():
         try:
             services.override_screening(
                 decision=decision, by=request.user, request=request, **form.cleaned_data
             )
+        except services.AlreadyOverridden as error:
+            messages.error(request, str(error))
+            http_status = 409
+            decision = selectors.screening_of(patient, decision_id)  # show the override that stands
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, problems in error.message_dict.items():
@@ -80,7 +85,7 @@ def screening_override(request, patient_id, decision_id):
             "form": form,
             "is_latest": status.decision is not None and status.decision.pk == decision.pk,
         },
-        status=422,
+        status=http_status,
     )
 
 

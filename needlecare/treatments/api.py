@@ -11,6 +11,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from needlecare.audit.services import record_event
+from needlecare.clinics.policies import Category, api_require, readable_for
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
@@ -30,17 +31,12 @@ router = Router(tags=["sessions"])
 ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: Message}
 
 
-def _clinical(request) -> None:  # type: ignore[no-untyped-def]
-    if not request.membership.is_clinical:
-        raise HttpError(403, "Only practitioners and owners record sessions.")
-
-
 def _reasons(error: DjangoValidationError) -> str:
     """Every reason the record was refused, each after the field it concerns."""
     return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
 
 
-def _out(treatment: Treatment) -> dict[str, Any]:
+def _out(treatment: Treatment, readable: frozenset[str]) -> dict[str, Any]:
     return {
         "id": treatment.pk,
         "patient_id": treatment.patient_id,
@@ -76,7 +72,9 @@ def _out(treatment: Treatment) -> dict[str, Any]:
                 "notes": e.notes,
             }
             for e in treatment.adverse_events.all()
-        ],
+        ]
+        if Category.ADVERSE_EVENTS in readable
+        else None,
         "created_at": treatment.created_at,
     }
 
@@ -87,7 +85,7 @@ def record_session(request, patient_id: UUID, payload: SessionIn):  # type: igno
     valid, consent is missing or out of date, the cartridge is expired or was used on another patient, a
     zone is not in the clinic's protocol or the plan, or the session comes sooner than the plan's minimum
     interval without `interval_reason`. (422 is for a request the schema refuses.)"""
-    _clinical(request)
+    api_require(request, Category.SESSIONS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     plan = None
     if payload.plan_id is not None:
@@ -103,13 +101,14 @@ def record_session(request, patient_id: UUID, payload: SessionIn):  # type: igno
         treatment = services.record_treatment(patient=patient, data=data, by=request.user, request=request)
     except DjangoValidationError as error:
         raise HttpError(409, _reasons(error)) from None
-    return Status(201, _out(selectors.session_of(patient, treatment.pk)))
+    return Status(201, _out(selectors.session_of(patient, treatment.pk), readable_for(request)))
 
 
 @router.get("/patients/{patient_id}/sessions", response={200: SessionList, **ERRORS})
 def list_sessions(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
-    sessions = [_out(t) for t in selectors.sessions_of(patient)[:500]]
+    readable = readable_for(request)
+    sessions = [_out(t, readable) for t in selectors.sessions_of(patient)[:500]]
     record_patient_read(patient=patient, by=request.user, action="session.view", request=request)
     return {"items": sessions, "count": len(sessions)}
 
@@ -119,14 +118,14 @@ def get_session(request, patient_id: UUID, session_id: UUID):  # type: ignore[no
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     treatment = selectors.session_of(patient, session_id)
     record_patient_read(patient=patient, by=request.user, action="session.view", request=request)
-    return _out(treatment)
+    return _out(treatment, readable_for(request))
 
 
 @router.post(
     "/patients/{patient_id}/sessions/{session_id}/adverse-events", response={201: AdverseEventOut, **ERRORS}
 )
 def add_adverse_event(request, patient_id: UUID, session_id: UUID, payload: AdverseEventIn):  # type: ignore[no-untyped-def]
-    _clinical(request)
+    api_require(request, Category.ADVERSE_EVENTS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     treatment = selectors.session_of(patient, session_id)
     try:
@@ -145,7 +144,7 @@ class LotQuery(Schema):
 @router.get("/cartridge-lots/sessions", response={200: LotTrace, **ERRORS})
 def trace_lot(request, query: Query[LotQuery]):  # type: ignore[no-untyped-def]
     """Every session and patient of this clinic that a cartridge lot touched."""
-    _clinical(request)
+    api_require(request, Category.SESSIONS)
     sessions = list(selectors.sessions_with_lot(request.clinic, query.lot)[:5000])
     record_event(
         clinic=request.clinic,

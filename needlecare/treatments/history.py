@@ -27,6 +27,7 @@ def sessions(patient: Patient, limit: int | None) -> Iterable[Event]:
         zones = ", ".join(f"{names.get(z.zone, z.zone)} {z.depth_mm} mm" for z in t.zones.all())
         recorded_on, at = local(t.created_at, patient)
         yield Event(
+            category="sessions",
             on=t.performed_on,
             at=at if recorded_on == t.performed_on else None,
             title="Session",
@@ -46,6 +47,7 @@ def adverse_events(patient: Patient, limit: int | None) -> Iterable[Event]:
     for e in events:
         resolved = f"resolved {e.resolved_on:%-d %b %Y}" if e.resolved_on else "not resolved"
         yield Event(
+            category="adverse_events",
             on=e.onset_on,
             title=f"Adverse event: {e.get_kind_display()}",
             detail=f"grade {e.get_grade_display()} · {resolved} · after the session of "

@@ -88,7 +88,9 @@ class SessionOut(Schema):
     notes: str
     interval_reason: str
     zones: list[ZoneOut]
-    adverse_events: list[AdverseEventOut]
+    adverse_events: list[AdverseEventOut] | None = Field(
+        description="The session's adverse events; null for a role that may not read them (the front desk)."
+    )
     created_at: datetime
 
 

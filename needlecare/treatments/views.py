@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
+from needlecare.clinics.policies import Category, readers
 from needlecare.idempotency.services import FORM_TOKEN_FIELD, new_form_token, submit_once, valid_form_token
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
@@ -190,7 +191,7 @@ def adverse_event_resolve(request, patient_id, session_id, event_id):
 
 
 @require_GET
-@staff(CLINICAL_ROLES)
+@staff(readers(Category.SESSIONS))
 def lot_trace(request):
     form = LotForm(request.GET or None)
     lot = form.cleaned_data["lot"].strip() if form.is_valid() else ""

@@ -49,7 +49,7 @@ def tables_holding(patient: Patient) -> set[str]:
 
 def test_the_patient_export_holds_every_table_photo_consent_and_sheet(client, world_a, rich, token_for):
     response = client.get(
-        f"/api/v1/patients/{rich.patient.pk}/export", HTTP_AUTHORIZATION=token_for(world_a.front_desk)
+        f"/api/v1/patients/{rich.patient.pk}/export", HTTP_AUTHORIZATION=token_for(world_a.owner)
     )
     archive = unzip(response)
     names = set(archive.namelist())

@@ -24,9 +24,7 @@ def rich(world_a, tmp_path, settings):  # type: ignore[no-untyped-def]
 
 
 def get_bundle(client, world, patient, token_for):  # type: ignore[no-untyped-def]
-    response = client.get(
-        f"/api/v1/patients/{patient.pk}/fhir", HTTP_AUTHORIZATION=token_for(world.front_desk)
-    )
+    response = client.get(f"/api/v1/patients/{patient.pk}/fhir", HTTP_AUTHORIZATION=token_for(world.owner))
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/fhir+json"
     return response.json()

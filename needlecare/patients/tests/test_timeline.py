@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from needlecare.aftercare.models import CheckIn
 from needlecare.audit.models import AuditEvent
+from needlecare.clinics.policies import EVERYTHING
 from needlecare.outcomes.models import Assessment, Photo
 from needlecare.outcomes.tests.test_forecasting import score, treat
 from needlecare.patients.history import events_of
@@ -121,7 +122,7 @@ def test_the_patient_page_shows_the_newest_six_and_links_the_rest(client, world_
     page = client.get(f"/patients/{patient.pk}/")
     assert len(page.context["timeline"]) == 6 and page.context["timeline_more"] is True
     assert f'href="/patients/{patient.pk}/timeline/"' in page.content.decode()
-    everything, more = events_of(patient, clinical=True)
+    everything, more = events_of(patient, readable=EVERYTHING)
     assert len(everything) > 6 and more is False
     assert page.context["timeline"] == everything[:6]
 
@@ -184,7 +185,7 @@ def test_assessments_and_photos_of_one_day_read_as_one_event(world_a, frozen):
     )
     _photo(patient, day)
     _photo(patient, day)
-    events, _ = events_of(patient, clinical=True)
+    events, _ = events_of(patient, readable=EVERYTHING)
     [assessed] = [e for e in events if e.title == "Assessment"]
     assert assessed.on == day and "GAIS 3" in assessed.detail and "Goodman and Baron" in assessed.detail
     [photos] = [e for e in events if e.title.endswith("photos")]
@@ -195,7 +196,7 @@ def test_the_same_screening_twice_in_a_day_is_one_event_and_a_new_day_another(wo
     patient = world_a.patient
     for day in (date(2026, 11, 2), date(2026, 11, 2), date(2026, 11, 24)):
         screen_patient(patient=patient, by=world_a.practitioner, on=day)
-    screened = [e for e in events_of(patient, clinical=True)[0] if e.title.startswith("Screened")]
+    screened = [e for e in events_of(patient, readable=EVERYTHING)[0] if e.title.startswith("Screened")]
     assert [e.on for e in screened] == [date(2026, 11, 24), date(2026, 11, 2)]
     assert "screened 2 times that day" in screened[1].detail and "times" not in screened[0].detail
     # Made today for an earlier day (as an import would): the day shows, not a time of another day.

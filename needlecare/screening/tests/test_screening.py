@@ -12,7 +12,7 @@ from needlecare.factories import make_intake
 from needlecare.protocols.services import adopt_protocol, default_text, default_version
 from needlecare.screening.models import ScreeningDecision, ScreeningOverride
 from needlecare.screening.selectors import screening_status
-from needlecare.screening.services import override_screening, screen_patient
+from needlecare.screening.services import AlreadyOverridden, override_screening, screen_patient
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)
@@ -105,7 +105,7 @@ def test_clearance_needs_who_cleared_when_and_where_the_letter_is(world_a):
     decision.refresh_from_db()
     assert decision.override.overridden_by == world_a.practitioner
     assert screening_status(world_a.patient, TODAY).valid
-    with pytest.raises(ValidationError, match="already"):
+    with pytest.raises(AlreadyOverridden, match="already"):
         override_screening(decision=decision, by=world_a.practitioner, reason="again")
 
 
