@@ -58,7 +58,9 @@ class Clinic(models.Model):
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         # A new clinic is never created without a phone number, whichever path creates it.
         if self._state.adding and not self.phone.strip():
-            raise ValidationError({"phone": "A clinic needs a telephone number: patients are told to call it."})
+            raise ValidationError(
+                {"phone": "A clinic needs a telephone number: patients are told to call it."}
+            )
         super().save(*args, **kwargs)
 
     @property

@@ -654,7 +654,10 @@ def _check_numbing(doc: ProtocolDocument) -> list[tuple[str, str]]:
     """The numbing agents name known ingredients; identifiers as elsewhere."""
     problems: list[tuple[str, str]] = []
     if doc.numbing is not None:
-        for table, ids in (("numbing.ingredients", doc.numbing.ingredients), ("numbing.agents", doc.numbing.agents)):
+        for table, ids in (
+            ("numbing.ingredients", doc.numbing.ingredients),
+            ("numbing.agents", doc.numbing.agents),
+        ):
             problems += [
                 (f"{table}.{key}", "identifiers are lower-case letters, digits and _")
                 for key in ids
@@ -662,7 +665,10 @@ def _check_numbing(doc: ProtocolDocument) -> list[tuple[str, str]]:
             ]
         for key, agent in doc.numbing.agents.items():
             problems += [
-                (f"numbing.agents.{key}.ingredients", f"unknown ingredient {name!r} (see [numbing.ingredients])")
+                (
+                    f"numbing.agents.{key}.ingredients",
+                    f"unknown ingredient {name!r} (see [numbing.ingredients])",
+                )
                 for name in agent.ingredients
                 if name not in doc.numbing.ingredients
             ]

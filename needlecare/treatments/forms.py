@@ -59,7 +59,12 @@ class SessionForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, plans: list[Any], agents: list[tuple[str, str]], allergic: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        plans: list[Any],
+        agents: list[tuple[str, str]],
+        allergic: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.plans = {str(p.pk): p for p in plans}

@@ -87,7 +87,9 @@ class Treatment(models.Model):
         max_length=2000, blank=True, help_text="Why this session is sooner than the plan's minimum interval."
     )
     adjunct = models.CharField(max_length=20, choices=Adjunct.choices, default=Adjunct.NONE)
-    blood_kit_id = models.CharField(max_length=60, blank=True, help_text="The single-use draw kit, as printed.")
+    blood_kit_id = models.CharField(
+        max_length=60, blank=True, help_text="The single-use draw kit, as printed."
+    )
     blood_kit_lot = models.CharField(max_length=60, blank=True, db_index=True)
     bloodborne_screening_checked = models.BooleanField(
         default=False, help_text="The blood-borne infection screening (HIV, hepatitis B and C) was checked."

@@ -58,9 +58,12 @@ class SessionIn(Schema):
     notes: _text(4000) = ""  # type: ignore[valid-type]
     interval_reason: _text(2000) = ""  # type: ignore[valid-type]
     numbing_reason: _text(2000) = Field(  # type: ignore[valid-type]
-        "", description="Why an agent containing an ingredient the patient is allergic to is used (409 without)."
+        "",
+        description="Why an agent containing an ingredient the patient is allergic to is used (409 without).",
     )
-    adjunct: AdjunctValue = Field("none", description="prp: a blood product; the kit and screening are required.")
+    adjunct: AdjunctValue = Field(
+        "none", description="prp: a blood product; the kit and screening are required."
+    )
     blood_kit_id: _line(60) = ""  # type: ignore[valid-type]
     blood_kit_lot: _line(60) = ""  # type: ignore[valid-type]
     bloodborne_screening_checked: bool = False

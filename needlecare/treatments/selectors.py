@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from needlecare.clinics.models import Clinic
@@ -32,9 +32,11 @@ def adverse_event_of(treatment: Treatment, event_id: object) -> AdverseEvent:
 
 
 def sessions_with_lot(clinic: Clinic, lot: str) -> QuerySet[Treatment]:
-    """Every session of this clinic that used a cartridge from `lot` (exact, case-insensitive)."""
+    """Every session of this clinic that used a cartridge or a blood-draw kit from `lot` (exact,
+    case-insensitive)."""
+    lot = lot.strip()
     return (
-        Treatment.objects.filter(clinic=clinic, cartridge__lot__iexact=lot.strip())
+        Treatment.objects.filter(Q(cartridge__lot__iexact=lot) | Q(blood_kit_lot__iexact=lot), clinic=clinic)
         .select_related("patient", "practitioner", "cartridge")
         .order_by("-performed_on", "patient__family_name")
     )

@@ -87,13 +87,17 @@ def numbing_caution(patient: Patient, decision: Any = None) -> NumbingCaution:
         allergens = set(agents.ingredients)
     message = flagged[0].get("message", "") if flagged else ""
     if allergens and not message:
-        message = "Allergy in the intake: " + ", ".join(a for a in allergies if numbing.allergens_in([a], agents))
+        message = "Allergy in the intake: " + ", ".join(
+            a for a in allergies if numbing.allergens_in([a], agents)
+        )
     return NumbingCaution(
         allergens=frozenset(allergens),
         allergen_labels=tuple(numbing.ingredient_labels(agents, allergens)),
         allergy_message=message,
         precautions=tuple(
-            f["message"] for f in findings if f.get("severity") in ("precautions", "clearance") and f.get("message")
+            f["message"]
+            for f in findings
+            if f.get("severity") in ("precautions", "clearance") and f.get("message")
         ),
     )
 

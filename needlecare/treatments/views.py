@@ -181,7 +181,9 @@ def adverse_event_create(request, patient_id, session_id):
         else:
             messages.success(request, "Adverse event recorded.")
             return redirect("treatments:detail", patient_id=patient.pk, session_id=treatment.pk)
-    return render(request, "treatments/detail.html", _detail_context(request, patient, treatment, form), status=422)
+    return render(
+        request, "treatments/detail.html", _detail_context(request, patient, treatment, form), status=422
+    )
 
 
 @require_POST

@@ -73,7 +73,10 @@ def test_the_warning_sign_screen_gives_the_number_as_a_tel_link(client, ready, f
     sign_in_as(client, ready.patient)
     page = client.post(f"/portal/sessions/{session.pk}/check-in/", {**NORMAL, "pus": "yes"}).content.decode()
     assert "Please call the clinic now" in page
-    assert f'<a href="tel:02079460000" class="tel">020 7946 0000</a>' in page.split("Please call the clinic now")[1]
+    assert (
+        '<a href="tel:02079460000" class="tel">020 7946 0000</a>'
+        in page.split("Please call the clinic now")[1]
+    )
 
 
 def test_every_portal_page_that_says_call_has_the_tel_link(client, ready, frozen):

@@ -31,7 +31,10 @@ def allergic(ready):  # type: ignore[no-untyped-def]
     record_treatment(
         patient=ready.patient,
         data=session(
-            ready.plan, performed_on=TODAY - timedelta(weeks=4), numbing_agent="lido_tetra", cartridge_id="C-0"
+            ready.plan,
+            performed_on=TODAY - timedelta(weeks=4),
+            numbing_agent="lido_tetra",
+            cartridge_id="C-0",
         ),
         by=ready.practitioner,
     )
@@ -163,7 +166,9 @@ def test_with_a_written_reason_the_agent_is_accepted_and_the_reason_kept(client,
     client.force_login(allergic.practitioner)
     url = f"/patients/{allergic.patient.pk}/sessions/new/"
     reason = "Allergist patch test on 2 Nov 2026: lidocaine negative; hives were from the dressing."
-    summary = client.post(url, form_data(allergic.plan, numbing_agent="lido_tetra", numbing_reason=reason, review="1"))
+    summary = client.post(
+        url, form_data(allergic.plan, numbing_agent="lido_tetra", numbing_reason=reason, review="1")
+    )
     text = summary.content.decode()
     assert summary.status_code == 200 and "despite the allergy" in text and reason in text
     client.post(url, {**dict(summary.context["carried"]), "confirm": "1"})
@@ -178,7 +183,8 @@ def test_with_a_written_reason_the_agent_is_accepted_and_the_reason_kept(client,
 def test_a_numbing_agent_the_protocol_does_not_list_is_refused(client, ready):
     client.force_login(ready.practitioner)
     response = client.post(
-        f"/patients/{ready.patient.pk}/sessions/new/", form_data(ready.plan, numbing_agent="cocaine", confirm="1")
+        f"/patients/{ready.patient.pk}/sessions/new/",
+        form_data(ready.plan, numbing_agent="cocaine", confirm="1"),
     )
     assert response.status_code == 422 and not Treatment.objects.exists()
 
@@ -212,7 +218,9 @@ def test_the_api_refuses_the_allergen_with_409_and_accepts_it_with_a_reason(clie
     header = token_for(allergic.practitioner)
     url = f"/api/v1/patients/{allergic.patient.pk}/sessions"
     before = Treatment.objects.count()
-    refused = client.post(url, api_body(allergic.plan), content_type="application/json", HTTP_AUTHORIZATION=header)
+    refused = client.post(
+        url, api_body(allergic.plan), content_type="application/json", HTTP_AUTHORIZATION=header
+    )
     assert refused.status_code == 409 and "numbing_reason" in refused.json()["detail"]
     assert "allergic to lidocaine" in refused.json()["detail"] and Treatment.objects.count() == before
     created = client.post(
@@ -299,3 +307,12 @@ def test_an_appointment_of_another_patient_or_a_made_up_one_is_404(client, ready
     base = f"/patients/{ready.patient.pk}/sessions/new/?appointment="
     assert client.get(base + str(other.pk)).status_code == 404
     assert client.get(base + "not-a-uuid").status_code == 404
+
+
+def test_a_checked_in_treatment_visit_links_to_its_session_form(client, ready):
+    device = Device.objects.create(clinic=ready.clinic, name="SkinPen Precision", kind="pen", serial="SP-77")
+    visit = book_today(ready.patient, ready.practitioner, device)
+    Appointment.objects.filter(pk=visit.pk).update(status="checked_in")
+    client.force_login(ready.practitioner)
+    page = client.get(f"/appointments/{visit.pk}/").content.decode()
+    assert f"/patients/{ready.patient.pk}/sessions/new/?appointment={visit.pk}" in page
