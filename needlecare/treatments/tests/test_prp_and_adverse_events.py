@@ -73,7 +73,7 @@ def test_a_draw_kit_used_on_another_patient_is_refused(ready):
 def test_a_draw_kit_is_single_use_for_the_same_patient_too(ready):
     record_treatment(
         patient=ready.patient,
-        data=session(ready.plan, performed_on=TODAY - timedelta(weeks=5), cartridge_id="C-0", **PRP),
+        data=session(ready.plan, performed_on=TODAY - timedelta(weeks=3), cartridge_id="C-0", **PRP),
         by=ready.practitioner,
     )
     reasons = _refused(ready.patient, session(ready.plan, **PRP))
