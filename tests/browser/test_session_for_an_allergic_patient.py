@@ -95,7 +95,7 @@ def test_the_allergic_patients_session_refuses_lidocaine_until_the_practitioner_
         # and the device is the one booked for this visit.
         caution = page.locator("[data-caution]")
         expect(caution).to_contain_text("Anaesthetic allergy: lidocaine.")
-        expect(caution).to_contain_text("Allergy to a topical anaesthetic")
+        expect(caution).to_contain_text("Xylocaine")  # a brand name, read as its ingredient
         expect(page.locator("#id_numbing_agent")).to_have_value("")
         expect(page.get_by_label("Device model")).to_have_value("SkinPen Precision")
         expect(page.get_by_label("Device serial number")).to_have_value("SP-2026-9")
