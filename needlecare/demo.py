@@ -26,6 +26,7 @@ CLINICS = [
         "name": "Demo Skin Clinic",
         "timezone": "Europe/London",
         "email": "hello@demo.clinic",
+        "phone": "020 7946 0321",
         "prefix": "DSC",
         "staff": [
             ("owner@demo.clinic", "Olivia Marsh", Role.OWNER),
@@ -38,6 +39,7 @@ CLINICS = [
         "name": "Harbour Aesthetics",
         "timezone": "Europe/Dublin",
         "email": "desk@harbour.clinic",
+        "phone": "+353 1 555 0142",
         "prefix": "HBA",
         "staff": [("owner@harbour.clinic", "Hana Quinlan", Role.OWNER)],
     },
@@ -229,8 +231,16 @@ def seed(*, patients_per_clinic: int = 40, out=None) -> None:  # type: ignore[no
 def _seed_clinic(spec: dict, count: int) -> Clinic:  # type: ignore[type-arg]
     clinic, _ = Clinic.objects.get_or_create(
         slug=spec["slug"],
-        defaults={"name": spec["name"], "timezone": spec["timezone"], "email": spec["email"]},
+        defaults={
+            "name": spec["name"],
+            "timezone": spec["timezone"],
+            "email": spec["email"],
+            "phone": spec["phone"],
+        },
     )
+    if not clinic.phone:  # a demo seeded before clinics needed a phone number
+        clinic.phone = spec["phone"]
+        clinic.save(update_fields=["phone"])
     owner = None
     for email, full_name, role in spec["staff"]:
         user = User.objects.filter(email=email).first()

@@ -39,6 +39,7 @@ class ClinicFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Clinic {n}")
     slug = factory.Sequence(lambda n: f"clinic-{n}")
     timezone = "Europe/London"
+    phone = factory.Sequence(lambda n: f"020 7946 {n % 10000:04d}")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -33,6 +33,11 @@ def test_seed_creates_both_demo_clinics_with_their_staff_and_patients(capsys):
     assert DEMO_PASSWORD in out
     demo = Clinic.objects.get(name="Demo Skin Clinic")
     harbour = Clinic.objects.get(name="Harbour Aesthetics")
+    assert demo.tel_uri and harbour.tel_uri  # patients told to call see a number
+    from needlecare.treatments.models import Treatment
+
+    assert Treatment.objects.filter(adjunct="prp").exclude(blood_kit_lot="").exists()
+    assert Treatment.objects.filter(numbing_agent__in=["cooling", "tetracaine_4"]).exists()
     for clinic in (demo, harbour):
         patients = Patient.objects.filter(clinic=clinic)
         assert 35 <= patients.count() <= 45

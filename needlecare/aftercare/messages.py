@@ -32,6 +32,7 @@ class Letter:
     sections: list[tuple[str, list[str]]] = field(default_factory=list)
     link: tuple[str, str] | None = None
     sms: str = ""
+    call_us: bool = False  # ends with "Worried? Call <the clinic's number>"
 
 
 def message_id(key: str) -> str:
@@ -73,6 +74,7 @@ def compose(reminder: Reminder) -> Letter:
     to = {Channel.EMAIL: patient.email, Channel.SMS: patient.phone}[reminder.channel]
     greeting = f"Dear {name},"
     kind, ctx = reminder.kind, reminder.context
+    on_phone = f" on {clinic.phone}" if clinic.phone else ""
     if kind.startswith("aftercare_day"):
         record = _timeline(reminder)
         step = timeline.step_on(timeline.steps_from(record.steps), int(ctx["day"]))
@@ -89,8 +91,11 @@ def compose(reminder: Reminder) -> Letter:
                 ("Call the clinic if you notice", step.call_clinic_if),
             ],
             ("See your aftercare", _portal_link(reminder, sign_in=False)),
+            call_us=True,
         )
         letter.sms = f"{clinic.name}: day {ctx['day']} after your session. " + " ".join(step.instructions[:2])
+        if step.call_clinic_if:
+            letter.sms += f" Call us{on_phone} if: " + " ".join(step.call_clinic_if)
     elif kind == Kind.CHECKIN_REQUEST:
         day = int(ctx["day"])
         if CheckIn.objects.filter(treatment_id=reminder.subject_id, day=day).exists():
@@ -138,7 +143,9 @@ def compose(reminder: Reminder) -> Letter:
             ],
             link=("Your appointments", _portal_link(reminder, sign_in=False)),
         )
-        letter.sms = f"{clinic.name}: reminder of your appointment on {when}."
+        letter.sms = f"{clinic.name}: reminder of your appointment on {when}." + (
+            f" Cannot come? Call {clinic.phone}." if clinic.phone else ""
+        )
     elif kind == Kind.MAINTENANCE_DUE:
         letter = Letter(
             to,
@@ -152,7 +159,7 @@ def compose(reminder: Reminder) -> Letter:
                 + (f" on {clinic.phone}." if clinic.phone else "."),
             ],
         )
-        letter.sms = f"{clinic.name}: it is time for your maintenance session. Call us to book."
+        letter.sms = f"{clinic.name}: it is time for your maintenance session. Call us{on_phone} to book."
     elif kind == Kind.CHECKIN_ALERT:
         checkin = CheckIn.objects.filter(pk=reminder.subject_id).first()
         if checkin is None:

@@ -1,5 +1,6 @@
 """Clinics, and who works in them with which role."""
 
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -12,12 +13,37 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone (for example Europe/London).")
 
 
+_PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
+
+
+def validate_phone(value: str) -> None:
+    digits = re.sub(r"\D", "", value)
+    if not _PHONE.match(value.strip()) or not 6 <= len(digits) <= 15:
+        raise ValidationError(
+            f"{value!r} is not a telephone number: digits, spaces and + ( ) - only, 6 to 15 digits "
+            "(for example 020 7946 0000 or +44 20 7946 0000)."
+        )
+
+
+def tel_uri(phone: str) -> str:
+    """A ``tel:`` link for a number as written: ``tel_uri("+44 (20) 7946-0000") == "tel:+442079460000"``."""
+    phone = phone.strip()
+    digits = re.sub(r"\D", "", phone)
+    return f"tel:{'+' if phone.startswith('+') else ''}{digits}" if digits else ""
+
+
 class Clinic(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    # Every page and message that tells a patient to call shows it (a tel: link). Required; rows from
+    # before it was (blank) still load, and staff see "no phone set" on every page until it is set.
+    phone = models.CharField(
+        max_length=40,
+        validators=[validate_phone],
+        help_text="Patients are told to call this number (warning signs, aftercare, reminders).",
+    )
     require_two_factor = models.BooleanField(
         default=False, help_text="Every member must sign in with a one-time code from an authenticator app."
     )
@@ -28,6 +54,18 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # A new clinic is never created without a phone number, whichever path creates it.
+        if self._state.adding and not self.phone.strip():
+            raise ValidationError(
+                {"phone": "A clinic needs a telephone number: patients are told to call it."}
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def tel_uri(self) -> str:
+        return tel_uri(self.phone)
 
 
 class Role(models.TextChoices):

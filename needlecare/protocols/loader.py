@@ -513,6 +513,53 @@ class Durability(_Entry):
     source: Text
 
 
+class NumbingIngredient(_Entry):
+    """An active ingredient of a numbing agent, and the words (brand names, synonyms) that name it."""
+
+    label: Text
+    family: Literal["amide", "ester"]
+    names: list[Text] = []
+    note: str = ""
+    source: Text
+
+
+class NumbingAgent(_Entry):
+    """A numbing agent offered at the chair, with its active ingredients (keys of [numbing.ingredients])."""
+
+    label: Text
+    ingredients: list[str]
+    ingredients_known: bool = True
+    names: list[Text] = []
+    note: str = ""
+    source: Text
+
+    @model_validator(mode="after")
+    def _unknown_has_none(self) -> Self:
+        if not self.ingredients_known and self.ingredients:
+            raise ValueError("an agent whose ingredients are not known lists none")
+        return self
+
+
+class Numbing(_Entry):
+    """``[numbing]``: the agents and their ingredients, for the allergy check at the chair."""
+
+    any_anaesthetic: list[Text] = []
+    note: str = ""
+    source: Text
+    ingredients: dict[str, NumbingIngredient]
+    agents: Annotated[dict[str, NumbingAgent], Field(min_length=1)]
+
+
+class AdverseEventGuide(_Entry):
+    """What to do when an adverse event of one kind is recorded: the steps and where to refer."""
+
+    label: Text
+    management: Annotated[list[Text], Field(min_length=1)]
+    referral: Text
+    note: str = ""
+    source: Text
+
+
 class ProtocolDocument(_Entry):
     """The protocol as written: one attribute per top-level table."""
 
@@ -531,6 +578,10 @@ class ProtocolDocument(_Entry):
     adjuncts: dict[str, Adjunct] = {}
     aftercare: Aftercare
     durability: Durability
+    # Optional, so that protocol versions stored before issue 13 still load (the chair then uses the
+    # default protocol's numbing agents: needlecare.treatments.numbing).
+    numbing: Numbing | None = None
+    adverse_events: dict[str, AdverseEventGuide] = {}
 
 
 class Protocol(ProtocolDocument):
@@ -588,7 +639,7 @@ def load_protocol(text: str, *, filename: str = "<protocol>") -> Protocol:
         document = ProtocolDocument.model_validate(raw)
     except ValidationError as error:
         raise ProtocolError(filename, [_problem(detail) for detail in error.errors()]) from None
-    problems = _cross_check(document)
+    problems = _cross_check(document) + _check_numbing(document)
     if problems:
         raise ProtocolError(filename, problems)
     return Protocol(**dict(document), filename=filename, version=content_hash(canonical), text=canonical)
@@ -700,6 +751,36 @@ def _cross_check(doc: ProtocolDocument) -> list[tuple[str, str]]:
 
 def ingredients_of(doc: ProtocolDocument) -> dict[str, Allergen]:
     return doc.allergens.ingredients if doc.allergens else {}
+
+
+def _check_numbing(doc: ProtocolDocument) -> list[tuple[str, str]]:
+    """The numbing agents name known ingredients; identifiers as elsewhere."""
+    problems: list[tuple[str, str]] = []
+    if doc.numbing is not None:
+        for table, ids in (
+            ("numbing.ingredients", doc.numbing.ingredients),
+            ("numbing.agents", doc.numbing.agents),
+        ):
+            problems += [
+                (f"{table}.{key}", "identifiers are lower-case letters, digits and _")
+                for key in ids
+                if not _IDENTIFIER.match(key)
+            ]
+        for key, agent in doc.numbing.agents.items():
+            problems += [
+                (
+                    f"numbing.agents.{key}.ingredients",
+                    f"unknown ingredient {name!r} (see [numbing.ingredients])",
+                )
+                for name in agent.ingredients
+                if name not in doc.numbing.ingredients
+            ]
+    problems += [
+        (f"adverse_events.{key}", "identifiers are lower-case letters, digits and _")
+        for key in doc.adverse_events
+        if not _IDENTIFIER.match(key)
+    ]
+    return problems
 
 
 def _sources(node: object, path: str) -> Iterator[tuple[str, str]]:

@@ -52,6 +52,9 @@ def _out(treatment: Treatment, readable: frozenset[str]) -> dict[str, Any]:
         "cartridge_lot": treatment.cartridge.lot,
         "cartridge_expiry": treatment.cartridge.expiry,
         "numbing_agent": treatment.numbing_agent,
+        "numbing_agent_label": treatment.get_numbing_agent_display(),
+        "numbing_ingredients": treatment.numbing_ingredients,
+        "numbing_reason": treatment.numbing_reason,
         "numbing_minutes": treatment.numbing_minutes,
         "end_point": treatment.end_point,
         "product_applied": treatment.product_applied,
@@ -59,6 +62,10 @@ def _out(treatment: Treatment, readable: frozenset[str]) -> dict[str, Any]:
         "immediate_reaction": treatment.immediate_reaction,
         "notes": treatment.notes,
         "interval_reason": treatment.interval_reason,
+        "adjunct": treatment.adjunct,
+        "blood_kit_id": treatment.blood_kit_id,
+        "blood_kit_lot": treatment.blood_kit_lot,
+        "bloodborne_screening_checked": treatment.bloodborne_screening_checked,
         "zones": [
             {"zone": z.zone, "depth_mm": z.depth_mm, "passes": z.passes} for z in treatment.zones.all()
         ],
@@ -83,8 +90,11 @@ def _out(treatment: Treatment, readable: frozenset[str]) -> dict[str, Any]:
 def record_session(request, patient_id: UUID, payload: SessionIn):  # type: ignore[no-untyped-def]
     """Record a performed session. Refused with 409, each reason named by its field, when screening is not
     valid, consent is missing or out of date, the cartridge is expired or was used on another patient, a
-    zone is not in the clinic's protocol or the plan, or the session comes sooner than the plan's minimum
-    interval without `interval_reason`. (422 is for a request the schema refuses.)"""
+    zone is not in the clinic's protocol or the plan, the session comes sooner than the plan's minimum
+    interval without `interval_reason`, the numbing agent is not one of the protocol's or contains an
+    ingredient the patient is allergic to without `numbing_reason`, or PRP is used without a blood-draw
+    kit (id and lot, never used in another session) and `bloodborne_screening_checked`. (422 is for a
+    request the schema refuses.)"""
     api_require(request, Category.SESSIONS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     plan = None

@@ -15,6 +15,7 @@ from needlecare.treatments.services import (
     SessionInput,
     SessionRefused,
     ZoneEntry,
+    numbing_caution,
     record_adverse_event,
     resolve_adverse_event,
 )
@@ -73,6 +74,11 @@ def _session(plan, day, number, counter, by, current) -> Treatment | None:  # ty
             _carry_override(current, decision)
     device, model, serial = DEVICES[counter % len(DEVICES)]
     numbing, minutes = NUMBING[counter % len(NUMBING)]
+    if numbing_caution(patient).allergic:
+        # A patient allergic to lidocaine: an ester gel or cooling, never the lidocaine creams.
+        numbing, minutes = ("tetracaine_4", 30) if counter % 2 else ("cooling", 0)
+    # Now and then platelet-rich plasma, with its single-use draw kit and the screening checked.
+    prp = counter % 9 == 4
     zones = [
         ZoneEntry(
             zone.zone,
@@ -101,6 +107,10 @@ def _session(plan, day, number, counter, by, current) -> Treatment | None:  # ty
         product_applied="Sterile hyaluronic acid serum (single use)",
         notes="Tolerated well." if number % 2 == 0 else "",
         interval_reason="",
+        adjunct="prp" if prp else "none",
+        blood_kit_id=f"{patient.clinic.slug[:3].upper()}-K{counter:05d}" if prp else "",
+        blood_kit_lot=f"BK-{lot_month:%y%m}" if prp else "",
+        bloodborne_screening_checked=prp,
     )
     try:
         return record(patient=patient, data=data, by=by)

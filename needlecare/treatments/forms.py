@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from needlecare.treatments.models import AdverseEvent, EndPoint, NumbingAgent, Reaction
+from needlecare.treatments.models import Adjunct, AdverseEvent, EndPoint, Reaction
 from needlecare.treatments.services import SessionInput, ZoneEntry
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -22,7 +22,7 @@ class SessionForm(forms.Form):
     )
     cartridge_lot = forms.CharField(max_length=60, label="Cartridge lot")
     cartridge_expiry = forms.DateField(widget=DATE, label="Cartridge expiry")
-    numbing_agent = forms.ChoiceField(choices=NumbingAgent.choices, label="Numbing")
+    numbing_agent = forms.ChoiceField(label="Numbing")
     numbing_minutes = forms.IntegerField(min_value=0, max_value=120, initial=0, label="Numbing minutes")
     end_point = forms.ChoiceField(choices=EndPoint.choices, label="Clinical end point")
     product_applied = forms.CharField(max_length=200, required=False, label="Serum or product applied")
@@ -36,11 +36,42 @@ class SessionForm(forms.Form):
         label="Reason for a shorter interval",
         help_text="Only when sooner than the plan's minimum interval.",
     )
+    numbing_reason = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for using this agent despite the allergy",
+        help_text="Only when the agent contains an ingredient the patient is allergic to.",
+    )
+    adjunct = forms.TypedChoiceField(
+        choices=Adjunct.choices,
+        required=False,
+        empty_value=Adjunct.NONE,
+        initial=Adjunct.NONE,
+        label="Blood-derived adjunct",
+    )
+    blood_kit_id = forms.CharField(
+        max_length=60, required=False, label="Blood-draw kit id", help_text="PRP only: as printed on the kit."
+    )
+    blood_kit_lot = forms.CharField(max_length=60, required=False, label="Blood-draw kit lot")
+    bloodborne_screening_checked = forms.BooleanField(
+        required=False, label="Blood-borne infection screening (HIV, hepatitis B and C) checked"
+    )
 
-    def __init__(self, *args: Any, plans: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        plans: list[Any],
+        agents: list[tuple[str, str]],
+        allergic: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.plans = {str(p.pk): p for p in plans}
         self.fields["plan"].choices = [("", "— no plan —")] + [(str(p.pk), str(p)) for p in plans]
+        # With an anaesthetic allergy nothing is chosen for the practitioner: they pick, seeing the warning.
+        blank = [("", "— choose (anaesthetic allergy) —")] if allergic else []
+        self.fields["numbing_agent"].choices = blank + agents
 
 
 class ZoneForm(forms.Form):
@@ -86,6 +117,11 @@ def session_input(form: SessionForm, zones: Any) -> SessionInput:
         immediate_reaction=data["immediate_reaction"],
         notes=data["notes"],
         interval_reason=data["interval_reason"],
+        numbing_reason=data["numbing_reason"],
+        adjunct=data["adjunct"],
+        blood_kit_id=data["blood_kit_id"].strip(),
+        blood_kit_lot=data["blood_kit_lot"].strip(),
+        bloodborne_screening_checked=data["bloodborne_screening_checked"],
         zones=entries,
     )
 

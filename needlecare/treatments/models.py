@@ -28,13 +28,15 @@ class Cartridge(models.Model):
         return f"{self.cartridge_id} (lot {self.lot})"
 
 
-class NumbingAgent(models.TextChoices):
+# The numbing agents are the protocol's [numbing.agents] (needlecare.treatments.numbing); a session keeps
+# the key, the label and the ingredients as they were on the day.
+
+
+class Adjunct(models.TextChoices):
     NONE = "none", "None"
-    LIDOCAINE_4 = "lidocaine_4", "Lidocaine 4% cream"
-    LIDOCAINE_PRILOCAINE = "emla", "Lidocaine/prilocaine 2.5%/2.5% (EMLA)"
-    LIDOCAINE_TETRACAINE = "lido_tetra", "Lidocaine/tetracaine 7%/7%"
-    BLT = "blt", "Benzocaine/lidocaine/tetracaine (BLT)"
-    OTHER = "other", "Other (see notes)"
+    # A blood product: single-use draw kit per patient, its lot recorded, blood-borne infection screening
+    # checked. HIV spread between clients of a spa that reused PRP equipment [Stadelman-Behar 2024].
+    PRP = "prp", "Platelet-rich plasma (PRP)"
 
 
 class EndPoint(models.TextChoices):
@@ -66,7 +68,14 @@ class Treatment(models.Model):
     device_model = models.CharField(max_length=120)
     device_serial = models.CharField(max_length=80)
     cartridge = models.ForeignKey(Cartridge, on_delete=models.PROTECT, related_name="treatments")
-    numbing_agent = models.CharField(max_length=20, choices=NumbingAgent.choices)
+    numbing_agent = models.CharField(max_length=20, help_text="A key of the protocol's [numbing.agents].")
+    numbing_agent_label = models.CharField(max_length=120, blank=True)
+    numbing_ingredients = models.JSONField(default=list, blank=True)
+    numbing_reason = models.TextField(
+        max_length=2000,
+        blank=True,
+        help_text="Why an agent containing an ingredient the patient is allergic to was used.",
+    )
     numbing_minutes = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(120)])
     end_point = models.CharField(max_length=20, choices=EndPoint.choices)
     product_applied = models.CharField(max_length=200, blank=True)
@@ -77,6 +86,14 @@ class Treatment(models.Model):
     notes = models.TextField(max_length=4000, blank=True)
     interval_reason = models.TextField(
         max_length=2000, blank=True, help_text="Why this session is sooner than the plan's minimum interval."
+    )
+    adjunct = models.CharField(max_length=20, choices=Adjunct.choices, default=Adjunct.NONE)
+    blood_kit_id = models.CharField(
+        max_length=60, blank=True, help_text="The single-use draw kit, as printed."
+    )
+    blood_kit_lot = models.CharField(max_length=60, blank=True, db_index=True)
+    bloodborne_screening_checked = models.BooleanField(
+        default=False, help_text="The blood-borne infection screening (HIV, hepatitis B and C) was checked."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -89,11 +106,26 @@ class Treatment(models.Model):
         constraints = [
             # Single use: one session per cartridge, decided by the database so that concurrent
             # requests cannot both record it.
-            models.UniqueConstraint(fields=["cartridge"], name="one_session_per_cartridge")
+            models.UniqueConstraint(fields=["cartridge"], name="one_session_per_cartridge"),
+            # A blood-draw kit is single-use: one session, whoever the patient.
+            models.UniqueConstraint(
+                fields=["clinic", "blood_kit_id"],
+                condition=~models.Q(blood_kit_id=""),
+                name="one_session_per_blood_kit",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Session on {self.performed_on}"
+
+    def get_numbing_agent_display(self) -> str:
+        """The agent's name as recorded (older rows: as the default protocol names it)."""
+        if self.numbing_agent_label:
+            return self.numbing_agent_label
+        from needlecare.protocols import load_default
+
+        agent = load_default().numbing.agents.get(self.numbing_agent) if load_default().numbing else None
+        return agent.label if agent else self.numbing_agent.replace("_", " ").capitalize()
 
 
 class TreatmentZone(models.Model):
@@ -122,6 +154,7 @@ class AdverseEventKind(models.TextChoices):
     TRAM_TRACK = "tram_track", "Tram-track marks"
     SCARRING = "scarring", "Scarring"
     BRUISING = "bruising", "Bruising"
+    GRANULOMATOUS = "granulomatous_reaction", "Granulomatous reaction"
     OTHER = "other", "Other (see notes)"
 
 

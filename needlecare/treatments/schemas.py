@@ -11,10 +11,20 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from needlecare.patients.intake import _iso_date_only
 from needlecare.patients.schemas import _line, _required_line, _text
 from needlecare.plans.schemas import ZoneId
-from needlecare.treatments.models import AdverseEventKind, EndPoint, NumbingAgent, Reaction
+from needlecare.treatments.models import Adjunct, AdverseEventKind, EndPoint, Reaction
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(description="YYYY-MM-DD")]
-NumbingValue = Literal[tuple(NumbingAgent.values)]  # type: ignore[valid-type]
+NumbingValue = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=20,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="A key of the clinic protocol's [numbing.agents] (default: none, cooling, lidocaine_4, "
+        "emla, lido_tetra, blt, tetracaine_4, other).",
+    ),
+]
+AdjunctValue = Literal[tuple(Adjunct.values)]  # type: ignore[valid-type]
 EndPointValue = Literal[tuple(EndPoint.values)]  # type: ignore[valid-type]
 ReactionValue = Literal[tuple(Reaction.values)]  # type: ignore[valid-type]
 KindValue = Literal[tuple(AdverseEventKind.values)]  # type: ignore[valid-type]
@@ -47,6 +57,16 @@ class SessionIn(Schema):
     immediate_reaction: ReactionValue
     notes: _text(4000) = ""  # type: ignore[valid-type]
     interval_reason: _text(2000) = ""  # type: ignore[valid-type]
+    numbing_reason: _text(2000) = Field(  # type: ignore[valid-type]
+        "",
+        description="Why an agent containing an ingredient the patient is allergic to is used (409 without).",
+    )
+    adjunct: AdjunctValue = Field(
+        "none", description="prp: a blood product; the kit and screening are required."
+    )
+    blood_kit_id: _line(60) = ""  # type: ignore[valid-type]
+    blood_kit_lot: _line(60) = ""  # type: ignore[valid-type]
+    bloodborne_screening_checked: bool = False
     zones: Annotated[list[ZoneIn], Field(min_length=1, max_length=14)]
 
 
@@ -80,6 +100,9 @@ class SessionOut(Schema):
     cartridge_lot: str
     cartridge_expiry: date
     numbing_agent: str
+    numbing_agent_label: str
+    numbing_ingredients: list[str]
+    numbing_reason: str
     numbing_minutes: int
     end_point: str
     product_applied: str
@@ -87,6 +110,10 @@ class SessionOut(Schema):
     immediate_reaction: str
     notes: str
     interval_reason: str
+    adjunct: str
+    blood_kit_id: str
+    blood_kit_lot: str
+    bloodborne_screening_checked: bool
     zones: list[ZoneOut]
     adverse_events: list[AdverseEventOut] | None = Field(
         description="The session's adverse events; null for a role that may not read them (the front desk)."

@@ -1,6 +1,9 @@
 """Reads of sessions, clinic-scoped; and the lot trace: every session and patient a lot touched."""
 
-from django.db.models import Prefetch, QuerySet
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from needlecare.clinics.models import Clinic
@@ -29,9 +32,44 @@ def adverse_event_of(treatment: Treatment, event_id: object) -> AdverseEvent:
 
 
 def sessions_with_lot(clinic: Clinic, lot: str) -> QuerySet[Treatment]:
-    """Every session of this clinic that used a cartridge from `lot` (exact, case-insensitive)."""
+    """Every session of this clinic that used a cartridge or a blood-draw kit from `lot` (exact,
+    case-insensitive)."""
+    lot = lot.strip()
     return (
-        Treatment.objects.filter(clinic=clinic, cartridge__lot__iexact=lot.strip())
+        Treatment.objects.filter(Q(cartridge__lot__iexact=lot) | Q(blood_kit_lot__iexact=lot), clinic=clinic)
         .select_related("patient", "practitioner", "cartridge")
         .order_by("-performed_on", "patient__family_name")
     )
+
+
+def visit_for_session(patient: Patient, day: date, appointment_id: object = None) -> Any:
+    """The booked appointment a session is recorded for: the one named (this patient's, else 404), or
+    the patient's open treatment visit on `day` (the clinic's local day); None when there is none."""
+    from needlecare.scheduling.models import Status
+    from needlecare.scheduling.selectors import appointments_of_patient, day_bounds
+
+    visits = appointments_of_patient(patient)
+    if appointment_id is not None:
+        return get_object_or_404(visits, pk=appointment_id)
+    starts, ends = day_bounds(patient.clinic, day, day)
+    return (
+        visits.filter(
+            type__is_treatment=True,
+            status__in=[Status.BOOKED, Status.CHECKED_IN],
+            starts_at__gte=starts,
+            starts_at__lt=ends,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def adverse_guides(clinic: Clinic) -> dict[str, dict[str, Any]]:
+    """What the clinic's protocol says to do for each kind of adverse event (its [adverse_events]); a
+    protocol stored before they were data uses the default's."""
+    from needlecare.protocols import load_default
+    from needlecare.protocols.selectors import current_protocol
+
+    _, protocol = current_protocol(clinic)
+    guides = protocol.adverse_events or load_default().adverse_events
+    return {key: {"key": key, **guide.model_dump()} for key, guide in guides.items()}

@@ -15,7 +15,8 @@ from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
 from needlecare.screening.selectors import screening_status
 from needlecare.screening.services import clinic_today
-from needlecare.treatments.models import AdverseEvent, Cartridge, Treatment, TreatmentZone
+from needlecare.treatments import numbing
+from needlecare.treatments.models import Adjunct, AdverseEvent, Cartridge, Treatment, TreatmentZone
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,128 @@ class SessionInput:
     product_applied: str = ""
     notes: str = ""
     interval_reason: str = ""
+    numbing_reason: str = ""
+    adjunct: str = Adjunct.NONE
+    blood_kit_id: str = ""
+    blood_kit_lot: str = ""
+    bloodborne_screening_checked: bool = False
+
+
+@dataclass(frozen=True)
+class NumbingCaution:
+    """What the chair must know about numbing this patient: the ingredients they are allergic to (from a
+    valid screening's anaesthetic-allergy finding or the latest intake's allergies), and the screening's
+    precautions to show on the form."""
+
+    allergens: frozenset[str] = frozenset()
+    allergen_labels: tuple[str, ...] = ()
+    allergy_message: str = ""
+    precautions: tuple[str, ...] = ()
+
+    @property
+    def allergic(self) -> bool:
+        return bool(self.allergens)
+
+
+def numbing_caution(patient: Patient, decision: Any = None) -> NumbingCaution:
+    """The numbing caution for `patient`, read from `decision` (default: the latest screening) and the
+    latest intake's allergies."""
+    from needlecare.patients.selectors import latest_intake
+    from needlecare.screening.selectors import latest_screening
+
+    decision = decision if decision is not None else latest_screening(patient)
+    _, protocol = current_protocol(patient.clinic)
+    agents = numbing.numbing_of(protocol)
+    intake = latest_intake(patient)
+    allergies = (intake.answers.get("allergies") or []) if intake is not None else []
+    allergens = numbing.allergens_in(allergies, agents)
+    findings = list(decision.findings) if decision is not None else []
+    flagged = [f for f in findings if f.get("rule") == numbing.ALLERGY_RULE]
+    if flagged and not allergens:
+        # Screening says anaesthetic allergy but no ingredient is named that we know: every one of them.
+        allergens = set(agents.ingredients)
+    message = flagged[0].get("message", "") if flagged else ""
+    if allergens and not message:
+        message = "Allergy in the intake: " + ", ".join(
+            a for a in allergies if numbing.allergens_in([a], agents)
+        )
+    return NumbingCaution(
+        allergens=frozenset(allergens),
+        allergen_labels=tuple(numbing.ingredient_labels(agents, allergens)),
+        allergy_message=message,
+        precautions=tuple(
+            f["message"]
+            for f in findings
+            if f.get("severity") in ("precautions", "clearance") and f.get("message")
+        ),
+    )
+
+
+def agent_choices(patient: Patient) -> list[tuple[str, str]]:
+    """The numbing agents of the clinic's protocol, as (key, label) pairs."""
+    _, protocol = current_protocol(patient.clinic)
+    return [(key, agent.label) for key, agent in numbing.numbing_of(protocol).agents.items()]
+
+
+def _review_numbing(patient: Patient, data: SessionInput, screening: Any, review: "Review") -> None:
+    _, protocol = current_protocol(patient.clinic)
+    agents = numbing.numbing_of(protocol)
+    agent = agents.agents.get(data.numbing_agent)
+    if agent is None:
+        review.refusals["numbing_agent"] = (
+            f"{data.numbing_agent!r} is not a numbing agent of this clinic's protocol: choose one of "
+            f"{', '.join(agents.agents)}."
+        )
+        return
+    caution = numbing_caution(patient, screening)
+    review.caution = caution
+    if not caution.allergic:
+        return
+    review.warnings.append(
+        f"Anaesthetic allergy ({', '.join(caution.allergen_labels)}): {caution.allergy_message}"
+    )
+    clash = numbing.contained(agents, data.numbing_agent, set(caution.allergens))
+    if not clash:
+        return
+    what = (
+        "has ingredients that are not known"
+        if not agent.ingredients_known
+        else f"contains {', '.join(numbing.ingredient_labels(agents, clash))}"
+    )
+    if not data.numbing_reason.strip():
+        review.refusals["numbing_reason"] = (
+            f"The patient is allergic to {', '.join(caution.allergen_labels)} and {agent.label} {what}. "
+            "Choose an agent without it (or none), or write why it is safe to use."
+        )
+    else:
+        review.warnings.append(f"{agent.label} {what}, despite the allergy: {data.numbing_reason.strip()}")
+
+
+def _review_adjunct(patient: Patient, data: SessionInput, review: "Review") -> None:
+    if data.adjunct != Adjunct.PRP:
+        if data.blood_kit_id.strip() or data.blood_kit_lot.strip():
+            review.refusals["blood_kit_id"] = "A blood-draw kit is recorded only for a session with PRP."
+        return
+    if not data.blood_kit_id.strip() or not data.blood_kit_lot.strip():
+        review.refusals["blood_kit_id"] = (
+            "PRP: record the single-use blood-draw kit's id and lot, as printed on it."
+        )
+    if not data.bloodborne_screening_checked:
+        review.refusals["bloodborne_screening_checked"] = (
+            "PRP: confirm that the blood-borne infection screening (HIV, hepatitis B and C) was checked."
+        )
+    if data.blood_kit_id.strip():
+        used = (
+            Treatment.objects.filter(clinic_id=patient.clinic_id, blood_kit_id=data.blood_kit_id.strip())
+            .values_list("patient_id", flat=True)
+            .first()
+        )
+        if used is not None:
+            review.refusals["blood_kit_id"] = (
+                f"Blood-draw kit {data.blood_kit_id.strip()} was already used "
+                + ("on another patient" if used != patient.pk else "in an earlier session")
+                + ": a draw kit is single-use, open a new one."
+            )
 
 
 @dataclass
@@ -55,6 +178,7 @@ class Review:
     screening: Any = None
     consent: Any = None
     previous: Treatment | None = None
+    caution: NumbingCaution = field(default_factory=NumbingCaution)
 
     @property
     def ok(self) -> bool:
@@ -125,6 +249,8 @@ def review_session(*, patient: Patient, data: SessionInput) -> Review:
                         f"{entry.zone}: {entry.depth_mm} mm is outside the planned "
                         f"{band.depth_min_mm}–{band.depth_max_mm} mm."
                     )
+    _review_numbing(patient, data, screening.decision, review)
+    _review_adjunct(patient, data, review)
     previous = previous_session(patient, data.performed_on)
     review.previous = previous
     if previous is not None and plan is not None:
@@ -143,6 +269,7 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
     review = review_session(patient=patient, data=data)
     if not review.ok:
         raise SessionRefused(review.refusals)
+    agent = numbing.numbing_of(current_protocol(patient.clinic)[1]).agents[data.numbing_agent]
     try:
         with transaction.atomic():
             # Single use: creating the cartridge claims it; the unique constraints refuse a second
@@ -167,6 +294,13 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
                 device_serial=data.device_serial,
                 cartridge=cartridge,
                 numbing_agent=data.numbing_agent,
+                numbing_agent_label=agent.label,
+                numbing_ingredients=list(agent.ingredients),
+                numbing_reason=data.numbing_reason.strip(),
+                adjunct=data.adjunct,
+                blood_kit_id=data.blood_kit_id.strip(),
+                blood_kit_lot=data.blood_kit_lot.strip(),
+                bloodborne_screening_checked=data.bloodborne_screening_checked,
                 numbing_minutes=data.numbing_minutes,
                 end_point=data.end_point,
                 product_applied=data.product_applied,
@@ -202,6 +336,11 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
 
             complete_visit_for_session(treatment=treatment, by=by, request=request)
     except IntegrityError:
+        kit = data.blood_kit_id.strip()
+        if kit and Treatment.objects.filter(clinic_id=patient.clinic_id, blood_kit_id=kit).exists():
+            raise SessionRefused(
+                {"blood_kit_id": f"Blood-draw kit {kit} was just used in another session: it is single-use."}
+            ) from None
         # Another session claimed this cartridge id a moment ago (the unique constraint decided).
         used = Cartridge.objects.filter(clinic_id=patient.clinic_id, cartridge_id=data.cartridge_id).first()
         reason = (

@@ -1,7 +1,10 @@
 """Session pages: the form beside the chair (fill, check the summary, save), the record, the lot trace."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,7 +27,7 @@ from needlecare.treatments.forms import (
     ZoneFormSet,
     session_input,
 )
-from needlecare.treatments.models import EndPoint, NumbingAgent, Reaction
+from needlecare.treatments.models import Adjunct, EndPoint, Reaction
 
 
 def _active_plans(patient):  # type: ignore[no-untyped-def]
@@ -35,8 +38,10 @@ def _active_plans(patient):  # type: ignore[no-untyped-def]
     )
 
 
-def _prefill(patient, plans, today):  # type: ignore[no-untyped-def]
-    """Start from the previous session (same device, numbing, depths) and the active plan's zones."""
+def _prefill(patient, plans, today, caution, visit):  # type: ignore[no-untyped-def]
+    """Start from the previous session (numbing, depths) and the active plan's zones; the device from the
+    booked appointment the session is recorded for. With an anaesthetic allergy the numbing agent is not
+    carried over: the practitioner chooses it, with the allergy in front of them."""
     initial = {
         "performed_on": today,
         "numbing_minutes": 30,
@@ -67,6 +72,15 @@ def _prefill(patient, plans, today):  # type: ignore[no-untyped-def]
         initial["device"] = plan.device
         if not zones:
             zones = [{"zone": z.zone, "depth_mm": z.depth_max_mm, "passes": 3} for z in plan.zones.all()]
+    if visit is not None and visit.device is not None:
+        # The device booked for this visit is the one in the room, not the one used last time.
+        initial.update(
+            device=visit.device.kind, device_model=visit.device.name, device_serial=visit.device.serial
+        )
+        if visit.plan_id and any(str(p.pk) == str(visit.plan_id) for p in plans):
+            initial["plan"] = str(visit.plan_id)
+    if caution.allergic:
+        initial["numbing_agent"] = ""
     return initial, zones
 
 
@@ -77,18 +91,31 @@ def session_create(request, patient_id):
     plans = _active_plans(patient)
     zone_names = list(current_protocol(request.clinic)[1].zones)
     today = clinic_today(request.clinic)
+    caution = services.numbing_caution(patient)
+    agents = services.agent_choices(patient)
     if request.method == "GET":
-        initial, zone_rows = _prefill(patient, plans, today)
-        form = SessionForm(initial=initial, plans=plans)
+        appointment = request.GET.get("appointment") or None
+        if appointment is not None and not _is_uuid(appointment):
+            raise Http404("No such appointment.")
+        visit = selectors.visit_for_session(patient, today, appointment)
+        initial, zone_rows = _prefill(patient, plans, today, caution, visit)
+        form = SessionForm(initial=initial, plans=plans, agents=agents, allergic=caution.allergic)
         zones = ZoneFormSet(initial=zone_rows, prefix="zones", form_kwargs={"zones": zone_names})
         record_patient_read(patient=patient, by=request.user, action="session.form", request=request)
-        context = {"patient": patient, "form": form, "zones": zones, "form_token": new_form_token()}
+        context = {
+            "patient": patient,
+            "form": form,
+            "zones": zones,
+            "caution": caution,
+            "visit": visit,
+            "form_token": new_form_token(),
+        }
         return render(request, "treatments/form.html", context)
 
-    form = SessionForm(request.POST, plans=plans)
+    form = SessionForm(request.POST, plans=plans, agents=agents, allergic=caution.allergic)
     zones = ZoneFormSet(request.POST, prefix="zones", form_kwargs={"zones": zone_names})
     token = request.POST.get(FORM_TOKEN_FIELD)
-    context = {"patient": patient, "form": form, "zones": zones, "form_token": token}
+    context = {"patient": patient, "form": form, "zones": zones, "caution": caution, "form_token": token}
     if not valid_form_token(token):
         # One-time token (a double click, a resent form): a form without one is from an old page.
         context["form_token"] = new_form_token()
@@ -99,7 +126,9 @@ def session_create(request, patient_id):
     data = session_input(form, zones)
     if "confirm" not in request.POST:
         review = services.review_session(patient=patient, data=data)
-        context.update(review=review, data=data, carried=_carried(request.POST), labels=_labels(data))
+        context.update(
+            review=review, data=data, carried=_carried(request.POST), labels=_labels(data, dict(agents))
+        )
         template = "treatments/summary.html" if review.ok else "treatments/form.html"
         return render(request, template, context, status=200 if review.ok else 422)
     try:
@@ -122,6 +151,14 @@ def session_create(request, patient_id):
     return redirect("treatments:detail", patient_id=patient.pk, session_id=session_id)
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _carried(post) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """The submitted fields, to carry through the summary unchanged."""
     return [(key, value) for key, values in post.lists() if key != "csrfmiddlewaretoken" for value in values]
@@ -136,12 +173,18 @@ def session_detail(request, patient_id, session_id):
     return render(
         request,
         "treatments/detail.html",
-        {
-            "patient": patient,
-            "session": treatment,
-            "event_form": AdverseEventForm(initial={"onset_on": clinic_today(request.clinic)}),
-        },
+        _detail_context(
+            request, patient, treatment, AdverseEventForm(initial={"onset_on": clinic_today(request.clinic)})
+        ),
     )
+
+
+def _detail_context(request, patient, treatment, event_form):  # type: ignore[no-untyped-def]
+    """The session page's context: each adverse event beside what the protocol says to do for it."""
+    guides = selectors.adverse_guides(request.clinic)
+    for event in treatment.adverse_events.all():
+        event.guide = guides.get(event.kind)
+    return {"patient": patient, "session": treatment, "event_form": event_form, "guides": guides.values()}
 
 
 @require_POST
@@ -162,10 +205,7 @@ def adverse_event_create(request, patient_id, session_id):
             messages.success(request, "Adverse event recorded.")
             return redirect("treatments:detail", patient_id=patient.pk, session_id=treatment.pk)
     return render(
-        request,
-        "treatments/detail.html",
-        {"patient": patient, "session": treatment, "event_form": form},
-        status=422,
+        request, "treatments/detail.html", _detail_context(request, patient, treatment, form), status=422
     )
 
 
@@ -213,10 +253,11 @@ def lot_trace(request):
     )
 
 
-def _labels(data):  # type: ignore[no-untyped-def]
+def _labels(data, agents):  # type: ignore[no-untyped-def]
     """The words staff read on the summary for the coded choices they picked."""
     return {
-        "numbing": NumbingAgent(data.numbing_agent).label,
+        "numbing": agents.get(data.numbing_agent, data.numbing_agent),
+        "adjunct": Adjunct(data.adjunct).label,
         "end_point": EndPoint(data.end_point).label,
         "reaction": Reaction(data.immediate_reaction).label,
         "device": "Pen" if data.device == "pen" else "Roller",

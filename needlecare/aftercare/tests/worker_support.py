@@ -13,7 +13,13 @@ from needlecare.patients.services import create_patient
 
 def seed(count: int, tz: str, prefix: str) -> None:
     clinic, _ = Clinic.objects.get_or_create(
-        slug="worker-test", defaults={"name": "Worker Test Clinic", "timezone": tz, "email": "desk@w.test"}
+        slug="worker-test",
+        defaults={
+            "name": "Worker Test Clinic",
+            "timezone": tz,
+            "email": "desk@w.test",
+            "phone": "020 7946 0555",
+        },
     )
     patient = create_patient(
         clinic=clinic,

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from needlecare.clinics.models import Clinic
 from needlecare.patients.services import create_patient
-clinic = Clinic.objects.create(name="Busy clinic", slug="busy-" + uuid.uuid4().hex[:8])
+clinic = Clinic.objects.create(name="Busy clinic", slug="busy-" + uuid.uuid4().hex[:8], phone="020 7946 0999")
 photos = Path(settings.PRIVATE_MEDIA_ROOT) / "photos"
 photos.mkdir(parents=True, exist_ok=True)
 n = 0

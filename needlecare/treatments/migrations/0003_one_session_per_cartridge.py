@@ -21,7 +21,7 @@ def refuse_reused_cartridges(apps, schema_editor):  # type: ignore[no-untyped-de
 
 
 class Migration(migrations.Migration):
-    dependencies = [("treatments", "0001_initial")]
+    dependencies = [("treatments", "0002_numbing_agents_prp_and_granulomatous")]
 
     operations = [
         migrations.RunPython(refuse_reused_cartridges, migrations.RunPython.noop),
