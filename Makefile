@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo serve test test-only lint pg-test clean chromium system-libs
+.PHONY: demo serve test test-only lint pg-test reliability clean chromium system-libs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,12 @@ test-only: $(VENV)/.test
 # The same suite against PostgreSQL (what .ci/run does after `make test`).
 pg-test: $(VENV)/.test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# Issue 22's reliability benchmark: a real server with production settings on 127.0.0.1, SQLite and
+# PostgreSQL (DATABASE_URL, a throwaway database it drops and recreates); `RELIABILITY_ARGS=--quick` for
+# a short run. Prints one table; exits 1 when a case misses its goal (docs/operations.md, Reliability).
+reliability: $(VENV)/.test system-libs
+	$(BIN)/python benchmarks/reliability.py $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) var artifacts

@@ -4,8 +4,9 @@ three years of follow-ups (some still improved, some faded), so the forecast and
 curves have the clinic's own data to learn from. Idempotent.
 
 The follow-up scores follow the protocol's stated prior (CLINICAL.md section 8): improvement builds over
-the series, peaks about 3 months after the last session, then halves over 12 months (fine lines,
-texture) to 36 months (acne scars). They are invented, and look it on purpose only in the photos."""
+the series, peaks about 6 months after the last session (the protocol's prior), then halves over 12
+months (fine lines, texture) to 36 months (acne scars). They are invented, and look it on purpose only in
+the photos."""
 
 import io
 import math
@@ -31,11 +32,13 @@ from needlecare.outcomes.services import (
     upload_photo,
 )
 from needlecare.patients.models import Patient
+from needlecare.protocols import load_default
 from needlecare.screening.selectors import latest_screening, screening_status
 from needlecare.screening.services import screen_patient
 from needlecare.treatments.models import Treatment
 from needlecare.treatments.services import SessionInput, SessionRefused, ZoneEntry, record_treatment
 
+PEAK_MONTHS = load_default().durability.peak_months_after_last_session  # 6 [CLINICAL 8; Aust 2008]
 HALF_LIFE_MONTHS = {"acne_scars": 36, "surgical_scars": 36, "stretch_marks": 24}  # others: 12 [CLINICAL 8]
 FOLLOW_UP_MONTHS = (1, 3, 6, 9, 12, 15, 18, 24, 30, 36)
 # The scale a clinician grades each indication on, its baseline range (worse end) and best reachable.
@@ -98,7 +101,7 @@ def _seed_patient(  # type: ignore[no-untyped-def]
         baseline = scale.maximum
     peak_share = rng.uniform(0.45, 0.8)
     half_life = HALF_LIFE_MONTHS.get(indication, 12) * rng.uniform(0.7, 1.3)
-    peak_day = last.performed_on + timedelta(days=90)
+    peak_day = last.performed_on + timedelta(days=round(30.44 * PEAK_MONTHS))
 
     def improvement(day: date) -> float:
         if day <= baseline_day:

@@ -267,8 +267,15 @@ def plain_answer(forecast: Forecast, *, today: date, indication_label: str) -> s
         )
     else:
         due = "now" if forecast.maintenance_due <= today else f"by {forecast.maintenance_due.strftime(month)}"
+        # Before the peak (the protocol's, 6 months after the last session by default) it is still growing.
+        growing = (
+            f"Your skin should keep improving until about {forecast.peak.strftime(month)} as new collagen "
+            "matures. "
+            if forecast.peak > today
+            else ""
+        )
         middle = (
-            f"Your improvement in {what} is expected to last until about "
+            f"{growing}Your improvement in {what} is expected to last until about "
             f"{forecast.fade_median.strftime(month)} (most likely between "
             f"{forecast.fade_low.strftime(month)} and {forecast.fade_high.strftime(month)}), "
             f"then fade to half of its best. Plan a maintenance session {due}."
@@ -336,10 +343,10 @@ def observe(
     """Read one history as a censored observation of its fade time (months after the peak). A visit
     bounds the fade from below when its improvement is at least ``held_at`` of the peak.
 
-    >>> prior = Prior(3, {"fine_lines": 12}, 0.7, 1.1, 0.75, 0.9, 40, 0.4)
+    >>> prior = Prior(6, {"fine_lines": 12}, 0.7, 1.1, 0.75, 0.9, 40, 0.4)
     >>> s = lambda d, v: Assessment(d, "wrinkle_severity", v)
-    >>> h = History("fine_lines", (date(2025, 1, 1),), (s(date(2025, 1, 1), 4), s(date(2025, 4, 1), 2),
-    ...     s(date(2026, 4, 1), 2)))
+    >>> h = History("fine_lines", (date(2025, 1, 1),), (s(date(2025, 1, 1), 4), s(date(2025, 7, 3), 2),
+    ...     s(date(2026, 7, 3), 2)))
     >>> o = observe(h, prior); (o.status, round(o.lower_months))
     ('holding', 12)
     """
@@ -353,6 +360,10 @@ def observe(
     best = max(range(len(series)), key=lambda index: values[index])
     peak_value = values[best]
     if peak_value < MIN_PEAK_IMPROVEMENT:
+        # Before the peak it is too early to call: the improvement builds for months after the series
+        # (6 by default), and a coarse scale may not have moved a step yet.
+        if months_between(peak, series[-1][0]) <= 0:
+            return Observation("building", peak, peak_improvement=peak_value)
         return Observation("no_response", peak, peak_improvement=peak_value)
     best_day, origin = series[best][0], peak
     # Best at the first visit after the peak, and lower since: the visit at the peak was missed and some
@@ -448,7 +459,7 @@ def fit(
 ) -> Model:
     """Update the prior with the clinic's histories; histories without follow-up past the peak add nothing.
 
-    >>> prior = Prior(3, {"fine_lines": 12}, 0.7, 1.1, 0.75, 0.9, 40, 0.4)
+    >>> prior = Prior(6, {"fine_lines": 12}, 0.7, 1.1, 0.75, 0.9, 40, 0.4)
     >>> fit([], prior).basis
     'evidence'
     """
@@ -487,10 +498,10 @@ def forecast(
     """One forecast per history: the model's predictive distribution of H, conditioned on the patient's
     own follow-up (read with ``FORECAST_HELD``), as dates.
 
-    >>> prior = Prior(3, {"fine_lines": 12}, 0.7, 1.1, 0.75, 0.9, 40, 0.4)
+    >>> prior = Prior(6, {"fine_lines": 12}, 0.7, 1.1, 0.75, 0.9, 40, 0.4)
     >>> [f] = forecast(prior_model(prior), [History("fine_lines", (date(2026, 1, 1),))])
     >>> (f.basis, f.peak.isoformat(), f.fade_median.isoformat())
-    ('evidence', '2026-04-02', '2027-04-02')
+    ('evidence', '2026-07-03', '2027-07-03')
     """
     if not histories:
         return []

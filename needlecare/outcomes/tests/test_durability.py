@@ -29,7 +29,7 @@ from needlecare.protocols import load_default
 PRIOR = Prior.from_protocol(load_default().durability)
 LAST = date(2024, 3, 1)
 SESSIONS = (date(2024, 1, 5), date(2024, 2, 2), LAST)
-PEAK = add_months(LAST, 3)
+PEAK = add_months(LAST, 6)  # the protocol's peak: 6 months after the last session [Aust 2008; Alam 2014]
 
 
 def scores(*pairs: tuple[float, float]) -> tuple[Assessment, ...]:
@@ -78,7 +78,7 @@ def test_dates_at_the_end_of_the_calendar_do_not_break_the_forecast():
 
 
 def test_the_prior_is_the_protocols():
-    assert PRIOR.peak_months == 3
+    assert PRIOR.peak_months == 6  # collagen peaks about 6 months after the series [Aust 2008; Alam 2014]
     assert PRIOR.half_life_months["fine_lines"] == 12 and PRIOR.half_life_months["acne_scars"] == 36
     assert (PRIOR.high_sun_exposure, PRIOR.smoker, PRIOR.sigma) == (0.7, 0.75, 0.4)
 
@@ -113,9 +113,17 @@ def test_a_history_without_scores_is_forecast_from_its_sessions():
 
 
 def test_a_patient_who_never_improved_has_no_fade_to_measure():
-    history = patient("fine_lines", (3, 40), (6, 39))
+    history = patient("fine_lines", (6, 40), (9, 39))
     assert observe(history, PRIOR).status == "no_response"
     assert fit([history] * 5, PRIOR).basis == "evidence"
+
+
+def test_no_improvement_yet_before_the_peak_is_still_building_not_no_response():
+    """Improvement builds for about 6 months after the series [Aust 2008; Alam 2014]: unchanged scores at
+    months 1 and 3 say nothing yet (the maintenance worklist leaves out only patients who never responded)."""
+    early = patient("fine_lines", (1, 40), (3, 39))
+    assert observe(early, PRIOR).status == "building"
+    assert observe(patient("fine_lines", (1, 40), (3, 39), (9, 40)), PRIOR).status == "no_response"
 
 
 def test_a_history_without_sessions_or_with_an_unknown_indication_is_refused():
@@ -167,34 +175,35 @@ def test_scores_on_a_scale_without_a_baseline_are_not_read_as_improvement():
 
 
 def test_a_fall_below_half_the_peak_is_a_fade_between_two_visits():
-    history = patient("fine_lines", (3, 20), (9, 26), (15, 33), (18, 35))
+    history = patient("fine_lines", (6, 20), (12, 26), (18, 33), (21, 35))
     seen = observe(history, PRIOR)
-    assert seen.status == "faded"  # improvement 20 points at the peak; 7 left at month 15
+    assert seen.status == "faded"  # improvement 20 points at the peak (month 6); 7 left at month 18
     assert seen.lower_months == pytest.approx(6, abs=0.1) and seen.upper_months == pytest.approx(12, abs=0.1)
 
 
 def test_when_the_visit_at_the_peak_was_missed_the_fade_is_timed_from_the_best_visit():
-    # Best at month 6 (the month-3 visit missed), below half of it by month 18: under an exponential
-    # fade, half of the month-6 value is reached 6-12 months after month 6, whatever the true peak was.
-    seen = observe(patient("fine_lines", (6, 26), (12, 31), (18, 36)), PRIOR)
+    # Best at month 9 (the visit at the month-6 peak missed), below half of it by month 21: under an
+    # exponential fade, half of the month-9 value is reached 6-12 months after month 9, whatever the true
+    # peak was.
+    seen = observe(patient("fine_lines", (9, 26), (15, 31), (21, 36)), PRIOR)
     assert seen.status == "faded"
     assert seen.lower_months == pytest.approx(6, abs=0.1) and seen.upper_months == pytest.approx(12, abs=0.1)
     # With the visit at the peak made, a later best is noise: timed from the peak.
-    seen = observe(patient("fine_lines", (3, 27), (6, 26), (12, 31), (18, 36)), PRIOR)
+    seen = observe(patient("fine_lines", (6, 27), (9, 26), (15, 31), (21, 36)), PRIOR)
     assert seen.lower_months == pytest.approx(9, abs=0.1) and seen.upper_months == pytest.approx(15, abs=0.1)
     # Still above half at the last visit: holding from the peak, never before a visit that showed it.
-    seen = observe(patient("fine_lines", (6, 26), (12, 31)), PRIOR)
+    seen = observe(patient("fine_lines", (9, 26), (15, 31)), PRIOR)
     assert seen.status == "holding" and seen.lower_months == pytest.approx(9, abs=0.1)
 
 
 def test_one_low_score_that_the_next_visit_contradicts_is_not_a_fade():
-    history = patient("fine_lines", (3, 20), (6, 33), (9, 24), (12, 26))
+    history = patient("fine_lines", (6, 20), (9, 33), (12, 24), (15, 26))
     seen = observe(history, PRIOR)
     assert seen.status == "holding" and seen.lower_months == pytest.approx(9, abs=0.1)
 
 
 def test_a_patient_still_improved_at_the_last_visit_is_censored_there():
-    seen = observe(patient("fine_lines", (3, 20), (12, 24), (20, 27)), PRIOR)
+    seen = observe(patient("fine_lines", (6, 20), (15, 24), (23, 27)), PRIOR)
     assert seen.status == "holding"
     assert seen.lower_months == pytest.approx(17, abs=0.1) and math.isinf(seen.upper_months)
 
@@ -274,7 +283,9 @@ def test_the_forecast_recovers_the_clinics_half_life_as_data_grows():
         low, high = model.half_life_range("fine_lines")
         widths[size] = high / low
         assert low < model.half_life_months("fine_lines") < high
-    assert errors[20] < 0.3 and errors[200] < 0.2 and errors[1500] < 0.1
+    # Seed 200's cohort of 200 is the worst of eight seeds tried (error 0.19 with the 3-month peak, 0.20 with
+    # the 6-month one: with the later peak, fewer patients have follow-up past it; the others 0.00-0.15).
+    assert errors[20] < 0.3 and errors[200] < 0.25 and errors[1500] < 0.1
     assert widths[20] > widths[200] > widths[1500]
     assert widths[1500] < 1.15  # within about 7% either way
 
@@ -312,12 +323,12 @@ def test_a_score_just_above_half_does_not_count_as_held_but_one_clearly_above_do
     """Rating noise: a visit at 52% of the peak is as likely faded as not; the fade may come before it."""
     s = lambda day, value: Assessment(day, "wrinkle_severity", value)  # noqa: E731  # 1 (best) .. 5
     start = date(2024, 1, 5)
-    visits = (s(start, 5), s(date(2024, 7, 1), 1))  # improvement 1.0 at the peak
-    just = History("fine_lines", (start,), (*visits, s(date(2025, 7, 1), 2.92)))  # 0.52 of the peak
-    clearly = History("fine_lines", (start,), (*visits, s(date(2025, 7, 1), 2.6)))  # 0.60 of the peak
+    visits = (s(start, 5), s(date(2024, 10, 1), 1))  # improvement 1.0, about 3 months after the peak
+    just = History("fine_lines", (start,), (*visits, s(date(2025, 10, 1), 2.92)))  # 0.52 of the peak
+    clearly = History("fine_lines", (start,), (*visits, s(date(2025, 10, 1), 2.6)))  # 0.60 of the peak
     peak_day = add_months(start, PRIOR.peak_months)
-    assert observe(just, PRIOR).lower_months == pytest.approx(months_between(peak_day, date(2024, 7, 1)))
-    assert observe(clearly, PRIOR).lower_months == pytest.approx(months_between(peak_day, date(2025, 7, 1)))
+    assert observe(just, PRIOR).lower_months == pytest.approx(months_between(peak_day, date(2024, 10, 1)))
+    assert observe(clearly, PRIOR).lower_months == pytest.approx(months_between(peak_day, date(2025, 10, 1)))
     assert observe(just, PRIOR).status == observe(clearly, PRIOR).status == "holding"
 
 
@@ -449,6 +460,18 @@ def test_the_patient_is_told_it_is_not_permanent_when_it_fades_and_when_to_come_
     assert "less than half" not in overdue and "can bring it back" in overdue
 
 
+def test_before_the_peak_the_patient_hears_their_skin_is_still_improving():
+    """Collagen keeps maturing for about 6 months after the series [Aust 2008; Alam 2014]: a patient asking
+    two months after the last session hears it is still growing, and until when."""
+    [building] = forecast(prior_model(PRIOR), [patient("fine_lines", (1, 30))])
+    assert building.status == "building" and building.peak == PEAK
+    early = durability.plain_answer(building, today=add_months(LAST, 2), indication_label="Fine lines")
+    assert "Your skin should keep improving until about August 2024 as new collagen matures." in early
+    assert early.index("keep improving") < early.index("expected to last until")
+    after = durability.plain_answer(building, today=add_months(LAST, 7), indication_label="Fine lines")
+    assert "keep improving" not in after and "expected to last until" in after
+
+
 def test_the_patient_hears_which_of_their_habits_shorten_it_and_what_helps():
     assert "smoke" not in _answer() and "SPF" not in _answer()
     smoking = _answer(hastened_by=("smoking",))
@@ -470,12 +493,12 @@ def test_the_patients_own_forecast_asks_more_of_a_visit_than_the_clinics_fit():
     lives) but not in the patient's own forecast (at least 60%): the peak seen may be below the true one,
     and a forecast that trusted the visit would book this patient's maintenance late."""
     s = lambda day, value: Assessment(day, "wrinkle_severity", value)  # noqa: E731  # 1 (best) .. 5
-    start, visit = date(2024, 1, 5), date(2025, 7, 1)
-    history = History("fine_lines", (start,), (s(start, 5), s(date(2024, 7, 1), 1), s(visit, 2.72)))
+    start, visit = date(2024, 1, 5), date(2025, 10, 1)
+    history = History("fine_lines", (start,), (s(start, 5), s(date(2024, 10, 1), 1), s(visit, 2.72)))
     peak_day = add_months(start, PRIOR.peak_months)
     assert observe(history, PRIOR).lower_months == pytest.approx(months_between(peak_day, visit))
     own = observe(history, PRIOR, held_at=durability.FORECAST_HELD)
-    assert own.lower_months == pytest.approx(months_between(peak_day, date(2024, 7, 1)))
+    assert own.lower_months == pytest.approx(months_between(peak_day, date(2024, 10, 1)))
     assert own.status == observe(history, PRIOR).status == "holding"
     model = durability.prior_model(PRIOR)
     [answer] = forecast(model, [history])

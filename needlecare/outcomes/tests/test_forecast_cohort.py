@@ -78,9 +78,9 @@ def test_without_follow_up_the_basis_is_the_published_evidence(tmp_path):
     line = good_line(assessments=[], sun_exposure="medium", smoker=False, date_of_birth="1990-01-01")
     [row], err = run(tmp_path, [line])
     assert row["basis"] == "evidence"
-    # Peak 3 months after the last session (2024-03-01), half of it 12 months later (CLINICAL.md 8);
-    # the model's months are 365.25 / 12 days.
-    assert row["fade_median"] == "2025-05-31"
+    # Peak 6 months after the last session (2024-03-01) [Aust 2008; Alam 2014], half of it 12 months
+    # later (CLINICAL.md 8); the model's months are 365.25 / 12 days.
+    assert row["fade_median"] == "2025-08-31"
     assert "published evidence alone" in err
 
 
@@ -152,7 +152,7 @@ def test_another_protocols_prior_is_used_when_given(tmp_path):
     protocol.write_text(text)
     line = good_line(assessments=[], date_of_birth="1990-01-01")
     [row], _ = run(tmp_path, [line], "--protocol", str(protocol))
-    assert row["fade_median"] == "2026-06-01"
+    assert row["fade_median"] == "2026-09-01"  # 6 + 24 months after 2024-03-01
     broken = tmp_path / "broken.toml"
     broken.write_text("[protocol\n")
     with pytest.raises(CommandError, match="cannot load the protocol"):

@@ -257,7 +257,10 @@ def test_aftercare_runs_day_zero_one_to_two_three_seven_and_fourteen():
 
 def test_durability_prior_is_the_reference_assumption():
     durability = load_default().durability
-    assert durability.peak_months_after_last_session == 3
+    # The peak at 6 months after the last session (issue 13 §2 item 10): collagen and elastin deposition is
+    # greatest at about 6 months [Aust 2008] and acne-scar improvement was measured then [Alam 2014].
+    assert durability.peak_months_after_last_session == 6
+    assert "Aust 2008 (peak" in durability.source and "Alam 2014 (peak" in durability.source
     assert durability.half_life_months == {
         "fine_lines": 12,
         "uneven_texture": 12,
