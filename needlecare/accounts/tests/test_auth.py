@@ -89,7 +89,12 @@ def test_owner_can_require_two_factor_and_members_without_one_must_set_it_up(cli
     client.force_login(world_a.owner)
     response = client.post(
         "/clinic/settings/",
-        {"name": world_a.clinic.name, "timezone": "Europe/London", "require_two_factor": "on"},
+        {
+            "name": world_a.clinic.name,
+            "timezone": "Europe/London",
+            "phone": world_a.clinic.phone,
+            "require_two_factor": "on",
+        },
     )
     assert response.status_code == 302
     world_a.clinic.refresh_from_db()
