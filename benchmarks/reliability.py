@@ -16,7 +16,8 @@ production settings (DEBUG off, a SECRET_KEY, an audit key, e-mail to the server
 * booking race: N threads book the same practitioner at the same minute (300; exactly one winner);
 * cartridge race: N identical session POSTs with one single-use cartridge for one patient (exactly one);
 * erasure leftover scan: a patient with a distinctive name is created, read and erased through the API
-  while another connection holds a read transaction open; the database file, its -wal and -shm (on PostgreSQL the
+  while another connection holds a read transaction open; the database file, its -wal and -shm (on
+  PostgreSQL the
   database's own files under the data directory), the media folder and the server's log are searched
   for the name, e-mail and phone ("detected": places where one is found);
 * schemathesis: the whole OpenAPI document fuzzed over HTTP (--max-examples 10; examples, coverage and

@@ -13,6 +13,7 @@ from needlecare.consent.selectors import consent_status
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
+from needlecare.screening.rules import allergens_of
 from needlecare.screening.selectors import screening_status
 from needlecare.screening.services import clinic_today
 from needlecare.treatments import numbing
@@ -80,6 +81,9 @@ def numbing_caution(patient: Patient, decision: Any = None) -> NumbingCaution:
     intake = latest_intake(patient)
     allergies = (intake.answers.get("allergies") or []) if intake is not None else []
     allergens = numbing.allergens_in(allergies, agents)
+    if intake is not None:
+        # Screening's allergen table ([allergens]) too: whatever it recognises, the chair refuses.
+        allergens |= allergens_of(intake.answers, protocol) & set(agents.ingredients)
     findings = list(decision.findings) if decision is not None else []
     flagged = [f for f in findings if f.get("rule") == numbing.ALLERGY_RULE]
     if flagged and not allergens:

@@ -316,3 +316,28 @@ def test_a_checked_in_treatment_visit_links_to_its_session_form(client, ready):
     client.force_login(ready.practitioner)
     page = client.get(f"/appointments/{visit.pk}/").content.decode()
     assert f"/patients/{ready.patient.pk}/sessions/new/?appointment={visit.pk}" in page
+
+
+def test_the_chair_recognises_every_allergy_word_that_screening_recognises():
+    """Screening ([allergens]) and the chair ([numbing]) read allergy words from two tables; an allergy
+    screening flags must never pass unrecognised at the chair."""
+    from needlecare.protocols import load_default
+    from needlecare.screening.rules import _ingredients, allergens_of
+    from needlecare.treatments import numbing
+
+    protocol = load_default()
+    agents = numbing.numbing_of(protocol)
+    words = [
+        word
+        for key, allergen in _ingredients(protocol).items()
+        for word in (key, getattr(allergen, "label", ""), *getattr(allergen, "names", []))
+        if word
+    ]
+    assert len(words) > 20
+    missed = {
+        word: sorted(allergens_of({"allergies": [word]}, protocol) & set(agents.ingredients))
+        for word in words
+        if not (allergens_of({"allergies": [word]}, protocol) & set(agents.ingredients))
+        <= numbing.allergens_in([word], agents)
+    }
+    assert missed == {}
