@@ -53,7 +53,7 @@ def treat(world, patient, *, indications=("acne_scars",), days=SESSIONS):  # typ
                 device="pen",
                 device_model="Dermapen 4",
                 device_serial="DP4-0001",
-                cartridge_id=f"C-{patient.pk}-{number}",
+                cartridge_id=f"C-{patient.pk.hex[:12]}-{day:%Y%m%d}-{number}",  # single-use
                 cartridge_lot="LOT-A1",
                 cartridge_expiry=date(2027, 6, 30),
                 numbing_agent="lidocaine_4",
