@@ -39,6 +39,7 @@ is 1. Loopback only, every loop bounded in count and time; it stops by itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import http.client
 import io
@@ -678,7 +679,10 @@ def pg_files(url: str) -> list[Path]:
     import psycopg
 
     try:
-        with psycopg.connect(url) as conn:
+        with psycopg.connect(url, autocommit=True) as conn:
+            # Pages still in shared buffers are not in the files yet: write them out first (superuser).
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("CHECKPOINT")
             data_dir = conn.execute("SHOW data_directory").fetchone()[0]
             oid = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0]
         folder = Path(data_dir) / "base" / str(oid)
