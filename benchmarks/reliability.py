@@ -1,7 +1,7 @@
 """Does Needlecare hold under attack and fault? (issue 22, "Must show"): one table, both databases.
 
-    .venv/bin/python benchmarks/reliability.py            # full run: about 10-15 minutes on 2 cores
-    .venv/bin/python benchmarks/reliability.py --quick    # a short run of every case: 2-4 minutes
+    .venv/bin/python benchmarks/reliability.py            # full run: 31 min on 2 busy cores
+    .venv/bin/python benchmarks/reliability.py --quick    # a short run of every case: about 6 min
     make reliability                                      # the full run, after installing what it needs
 
 For each database (SQLite in a temporary folder; PostgreSQL at DATABASE_URL, default
