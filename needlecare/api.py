@@ -16,7 +16,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from needlecare.accounts.selectors import membership_for_token
-from needlecare.refusals import busy_response, is_busy, limit_refusal
+from needlecare.refusals import busy_response, is_busy, is_unavailable, limit_refusal, unavailable_response
 
 logger = logging.getLogger("django.request")
 
@@ -120,6 +120,8 @@ def server_error(request, exc):  # type: ignore[no-untyped-def]
     # A database too busy to take the write (rolled back): 503 with Retry-After, in DEBUG too.
     if is_busy(exc):
         return busy_response(request)
+    if is_unavailable(exc):
+        return unavailable_response(request)
     # Still a bug (the tests fail on any 5xx), but the client gets JSON and the log gets the traceback.
     if settings.DEBUG:
         raise exc

@@ -10,6 +10,7 @@
   written, and the client may send the same request again (with the same Idempotency-Key).
 """
 
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -25,9 +26,24 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.response import TemplateResponse
+from django.views import defaults
 
 RETRY_AFTER_SECONDS = 2
 BUSY = "The database is busy with other writes: nothing was saved. Please try again in a moment."
+UNAVAILABLE = "The database is not answering at the moment: nothing was saved. Please try again shortly."
+
+# PostgreSQL refusing a connection: too many connections (53300), starting up or shutting down (57P03),
+# or no connection at all (08xxx); and the messages of the same when there is no SQLSTATE.
+_UNAVAILABLE_STATES = {"53300", "57P01", "57P02", "57P03"}
+_UNAVAILABLE_WORDS = (
+    "too many clients",
+    "too many connections",
+    "could not connect",
+    "connection refused",
+    "the database system is",
+    "unable to open database file",
+    "server closed the connection",
+)
 
 
 def is_api(request: HttpRequest) -> bool:
@@ -59,6 +75,58 @@ def is_busy(error: BaseException) -> bool:
         return True
     text = str(error).lower()
     return "database is locked" in text or "database table is locked" in text
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database refused or lost the connection (PostgreSQL out of connections, restarting, down;
+    SQLite's file not reachable): the request could not start, so nothing was written."""
+    if not isinstance(error, OperationalError):
+        return False
+    state = getattr(error.__cause__, "sqlstate", None) or ""
+    if state in _UNAVAILABLE_STATES or state.startswith("08"):
+        return True
+    text = str(error).lower()
+    return any(words in text for words in _UNAVAILABLE_WORDS)
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    if is_api(request):
+        response: HttpResponse = JsonResponse({"detail": UNAVAILABLE}, status=503)
+    else:
+        response = HttpResponse(
+            f"<!doctype html><title>Please try again</title><h1>Please try again</h1><p>{UNAVAILABLE}</p>",
+            status=503,
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: Django calls it inside the `except` of whatever failed, in any middleware or view.
+    A busy or unreachable database is a 503 the client may retry, not a server error; the page is
+    plain HTML because the layout itself would ask the database again."""
+    error = sys.exc_info()[1]
+    if error is not None and _busy_cause(error):
+        response = HttpResponse(
+            f"<!doctype html><title>Please try again</title><h1>Please try again</h1><p>{BUSY}</p>",
+            status=503,
+        )
+        if is_api(request):
+            response = JsonResponse({"detail": BUSY}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    if error is not None and _cause_matches(error, is_unavailable):
+        return unavailable_response(request)
+    return defaults.server_error(request)
+
+
+def _cause_matches(error: BaseException | None, test: Any) -> bool:
+    seen = 0
+    while error is not None and seen < 10:
+        if test(error):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 def _busy_cause(error: BaseException | None) -> bool:
@@ -108,6 +176,8 @@ class RequestRefusalMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_busy(exception):
             return busy_response(request)
+        if is_unavailable(exception):
+            return unavailable_response(request)
         return None
 
 

@@ -13,6 +13,9 @@ def home(request):
     return redirect("patients:list")
 
 
+# A busy or unreachable database answers 503 with Retry-After from wherever it fails (refusals.py).
+handler500 = "needlecare.refusals.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", health.healthz, name="health"),

@@ -2,6 +2,7 @@
 DEBUG off and on, and a database too busy to take a write answers 503 with Retry-After, writing nothing."""
 
 import io
+import socket
 import sqlite3
 import threading
 
@@ -109,3 +110,32 @@ def test_a_write_the_database_is_too_busy_for_answers_503_with_retry_after_and_w
     assert answer["Retry-After"] == "2" and "nothing was saved" in answer.json()["detail"]
     assert form.status_code == 503 and form["Retry-After"] == "2" and b"nothing was saved" in form.content
     assert not Patient.objects.filter(family_name="Day").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_does_not_answer_is_a_503_with_retry_after_on_pages_and_api(world_a, token_for):
+    """PostgreSQL out of connections, restarting or down (the reliability run's 300-way race met
+    'too many clients'), or SQLite's file unreachable: a 503 the client may retry, never a 500."""
+    bearer = token_for(world_a.owner)
+    client = Client(raise_request_exception=False)
+    client.force_login(world_a.owner)
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent-directory/needlecare.sqlite3"
+    else:
+        with socket.socket() as sock:  # a port nothing listens on
+            sock.bind(("127.0.0.1", 0))
+            closed_port = sock.getsockname()[1]
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=closed_port)
+    try:
+        page = client.get(f"/patients/{world_a.patient.pk}/")
+        api = client.get("/api/v1/patients", HTTP_AUTHORIZATION=bearer)
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+    assert page.status_code == 503 and page["Retry-After"] == "2"
+    assert b"not answering" in page.content
+    assert api.status_code == 503 and api["Retry-After"] == "2"
+    assert "not answering" in api.json()["detail"]
