@@ -40,9 +40,11 @@ demo: $(VENV)/.runtime system-libs
 	EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend DEBUG=true SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Production serving: settings from the environment or a .env file (docs/operations.md), the
-# migrations, the static files, gunicorn with WORKERS processes and the task worker beside it.
+# migrations, the static files, gunicorn (WORKERS processes of THREADS threads) and the task worker.
+# One process suits SQLite (one writing process, docs/operations.md); raise WORKERS on PostgreSQL.
 HOST ?= 127.0.0.1
-WORKERS ?= 3
+WORKERS ?= 1
+THREADS ?= 8
 serve: $(VENV)/.runtime system-libs
 	@mkdir -p var
 	$(BIN)/python manage.py check --deploy --fail-level ERROR
@@ -50,7 +52,7 @@ serve: $(VENV)/.runtime system-libs
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@$(BIN)/python manage.py db_worker --no-reload & \
 	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn needlecare.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --timeout 60 --graceful-timeout 30
+	$(BIN)/gunicorn needlecare.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --threads $(THREADS) --timeout 60 --graceful-timeout 30
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \

@@ -156,7 +156,7 @@ def test_production_server_serves_sign_in_a_patient_page_and_a_photo(production_
     port = _free_port()
     log = (tmp_path / "gunicorn.log").open("w+")
     server = subprocess.Popen(
-        [str(GUNICORN), "needlecare.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [str(GUNICORN), "needlecare.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
         cwd=ROOT,
         env=env,
         stdout=log,
