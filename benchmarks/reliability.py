@@ -19,7 +19,7 @@ production settings (DEBUG off, a SECRET_KEY, an audit key, e-mail to the server
   while another connection holds a read transaction open; the database file, its -wal and -shm (on
   PostgreSQL the database's own files under the data directory), the media folder and the server's log
   are searched for the name, e-mail and phone ("detected": places where one is found);
-* schemathesis: the whole OpenAPI document fuzzed over HTTP (--max-examples 10; examples, coverage and
+* schemathesis: the whole OpenAPI document fuzzed over HTTP (--max-examples 15; examples, coverage and
   fuzzing phases; 5,000+ calls over both databases; every answer counted from its HAR report);
 * kill -9 write loop: writers create patients while the server is killed with SIGKILL, repeatedly, and
   restarted; every acknowledged (201) patient must be there afterwards ("lost"), and SQLite's
@@ -1007,7 +1007,7 @@ class Size:
     hostile_repeat: int
 
 
-FULL = Size(booking=300, sessions=50, fuzz_examples=10, kills=8, hostile_repeat=3)
+FULL = Size(booking=300, sessions=50, fuzz_examples=15, kills=8, hostile_repeat=3)
 QUICK = Size(booking=50, sessions=10, fuzz_examples=1, kills=2, hostile_repeat=1)
 FUZZ_TIMEOUT = 900  # seconds: schemathesis is stopped there whatever it has left
 FUZZ_CALLS = 5000  # the full run's goal for schemathesis calls, both databases together
