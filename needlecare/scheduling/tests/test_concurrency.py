@@ -19,7 +19,7 @@ from needlecare.scheduling.tests.conftest import london
 ATTEMPTS = 50
 
 
-def _file_copy(tmp_path):  # type: ignore[no-untyped-def]
+def file_copy(tmp_path):  # type: ignore[no-untyped-def]
     """On SQLite: a file with the test database's content, and settings to open it; None elsewhere."""
     if connection.vendor != "sqlite":
         return None
@@ -78,7 +78,7 @@ def fire(attempts, file_settings) -> list[str]:  # type: ignore[no-untyped-def]
 def test_fifty_simultaneous_bookings_of_one_slot_make_exactly_one_appointment(cal, tmp_path):
     patients = [make_patient(cal.clinic, by=cal.owner) for _ in range(ATTEMPTS)]
     starts_at = london(date(2026, 11, 30), 11)
-    file_settings = _file_copy(tmp_path)
+    file_settings = file_copy(tmp_path)
 
     def attempt_for(patient):  # type: ignore[no-untyped-def]
         return lambda: book_appointment(
@@ -113,7 +113,7 @@ def test_fifty_simultaneous_treatments_for_the_only_room_make_exactly_one_appoin
         working_week(cal.clinic, user)
     patients = [make_patient(cal.clinic, by=cal.owner) for _ in range(ATTEMPTS)]
     starts_at = london(date(2026, 12, 1), 14)
-    file_settings = _file_copy(tmp_path)
+    file_settings = file_copy(tmp_path)
 
     def attempt_for(patient, user):  # type: ignore[no-untyped-def]
         return lambda: book_appointment(
