@@ -19,6 +19,7 @@ from django.db import transaction
 
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
+from needlecare.core.clock import clinic_zone
 from needlecare.interop.spreadsheet import unquoted
 from needlecare.patients.models import Patient, Sex
 from needlecare.patients.services import create_patient
@@ -238,7 +239,7 @@ def run_import(
     exactly `confirmed_lines` (what the dry run showed); otherwise it raises ImportChanged and writes
     nothing."""
     report = Report(rows=len(table.rows), dry_run=dry_run)
-    tz = ZoneInfo(clinic.timezone)
+    tz = clinic_zone(clinic)
     with transaction.atomic():
         seen_refs: dict[str, int] = {}
         seen_people: dict[tuple[str, str, date], int] = {}

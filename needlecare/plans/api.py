@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from needlecare.clinics.policies import Category, api_require
+from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
@@ -30,7 +31,6 @@ from needlecare.plans.schemas import (
     ProposalOut,
     ProposeIn,
 )
-from needlecare.screening.services import clinic_today
 
 router = Router(tags=["plans"])
 ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: Message}

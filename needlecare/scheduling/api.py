@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from needlecare.audit.services import record_event
+from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
@@ -40,7 +41,6 @@ from needlecare.scheduling.schemas import (
     SlotQuery,
     StatusIn,
 )
-from needlecare.screening.services import clinic_today
 
 router = Router(tags=["scheduling"])
 ERRORS: dict[int, Any] = {400: Message, 401: Message, 403: Message, 404: Message, 409: Refusal, 422: Message}

@@ -6,7 +6,6 @@ bookings may both pass the check, and the exclusion constraints (migration 0002)
 Either way the loser gets SlotTaken ("slot taken", 409 in the API).
 """
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,6 +16,8 @@ from django.utils import timezone
 
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
+from needlecare.core.clock import clinic_today
+from needlecare.core.months import add_calendar_months
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.scheduling import selectors
@@ -32,7 +33,6 @@ from needlecare.scheduling.models import (
     hash_token,
 )
 from needlecare.scheduling.selectors import Availability, local_day
-from needlecare.screening.services import clinic_today
 from needlecare.treatments.models import Treatment
 
 MAX_DAYS_AHEAD = 2 * 365  # nobody books further ahead; also bounds the work a request can ask for
@@ -76,12 +76,6 @@ def on_clinic_saved(sender: Any, instance: Any, created: bool, raw: bool = False
 # ------------------------------------------------------------------------------------------------------
 # Plan windows
 # ------------------------------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def recorded_session_days(plan: TreatmentPlan) -> list[date]:
@@ -535,7 +529,7 @@ def propose_series(*, plan: TreatmentPlan, practitioner: Any, today: date | None
         .exists()
     )
     if previous is not None and not has_maintenance:
-        due = add_months(previous, plan.maintenance_months)
+        due = add_calendar_months(previous, plan.maintenance_months)
         proposal.visits.append(
             _propose_visit(
                 availability,

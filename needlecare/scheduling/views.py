@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.audit.services import record_event
 from needlecare.clinics.access import public, staff
 from needlecare.clinics.models import ALL_ROLES, OWNER_ONLY
+from needlecare.core.clock import clinic_today
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.plans.models import PlanStatus, TreatmentPlan
@@ -41,7 +42,6 @@ from needlecare.scheduling.forms import (
 )
 from needlecare.scheduling.ics import feed_calendar
 from needlecare.scheduling.models import Appointment, AppointmentType, CalendarFeed, Status, TimeOff
-from needlecare.screening.services import clinic_today
 
 HALF_HOUR = AppointmentType(duration_minutes=30, needs_room=False, needs_device=False)  # free-time probe
 

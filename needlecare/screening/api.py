@@ -9,6 +9,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from needlecare.clinics.policies import Category, api_require
+from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
@@ -101,7 +102,7 @@ def screen(request, patient_id: UUID, payload: ScreenIn):  # type: ignore[no-unt
     except DjangoValidationError as error:
         raise HttpError(422, " ".join(error.messages)) from None
     decision = selectors.screening_of(patient, decision.pk)
-    return Status(201, _out(decision, services.clinic_today(request.clinic)))
+    return Status(201, _out(decision, clinic_today(request.clinic)))
 
 
 @router.get("/{patient_id}/screenings", response={200: StoredDecisionList, **ERRORS})
@@ -109,7 +110,7 @@ def list_screenings(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decisions = list(selectors.screenings_of(patient)[:100])
     record_patient_read(patient=patient, by=request.user, action="screening.view", request=request)
-    today = services.clinic_today(request.clinic)
+    today = clinic_today(request.clinic)
     return {"items": [_out(d, today) for d in decisions], "count": len(decisions)}
 
 
@@ -118,7 +119,7 @@ def get_screening(request, patient_id: UUID, decision_id: UUID):  # type: ignore
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
     record_patient_read(patient=patient, by=request.user, action="screening.view", request=request)
-    return _out(decision, services.clinic_today(request.clinic))
+    return _out(decision, clinic_today(request.clinic))
 
 
 @router.post(
@@ -142,4 +143,4 @@ def override(request, patient_id: UUID, decision_id: UUID, payload: OverrideIn):
         raise HttpError(409, str(error)) from None
     except DjangoValidationError as error:
         raise HttpError(422, "; ".join(error.messages)) from None
-    return _out(selectors.screening_of(patient, decision_id), services.clinic_today(request.clinic))
+    return _out(selectors.screening_of(patient, decision_id), clinic_today(request.clinic))

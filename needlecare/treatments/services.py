@@ -10,12 +10,12 @@ from django.db import IntegrityError, transaction
 
 from needlecare.audit.services import record_event
 from needlecare.consent.selectors import consent_status
+from needlecare.core.clock import clinic_today
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
 from needlecare.screening.rules import allergens_of
 from needlecare.screening.selectors import screening_status
-from needlecare.screening.services import clinic_today
 from needlecare.treatments import numbing
 from needlecare.treatments.models import Adjunct, AdverseEvent, Cartridge, Treatment, TreatmentZone
 
