@@ -18,6 +18,7 @@ from django.utils import timezone
 from needlecare.accounts.models import User
 from needlecare.clinics.models import CLINICAL_ROLES, Clinic
 from needlecare.patients.models import Patient
+from needlecare.plans.models import TreatmentPlan
 from needlecare.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -30,6 +31,7 @@ from needlecare.scheduling.models import (
 )
 from needlecare.screening.models import Outcome
 from needlecare.screening.selectors import screening_status
+from needlecare.treatments.models import Treatment
 
 STEP = timedelta(minutes=15)  # slots start on the quarter hour
 OCCUPYING = [Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED, Status.NO_SHOW]  # all but cancelled
@@ -167,6 +169,57 @@ def feed_by_token(raw: str) -> CalendarFeed | None:
         .select_related("clinic", "practitioner", "patient")
         .first()
     )
+
+
+# ------------------------------------------------------------------------------------------------------
+# A plan's session windows
+# ------------------------------------------------------------------------------------------------------
+
+
+def recorded_session_days(plan: TreatmentPlan) -> list[date]:
+    return list(
+        Treatment.objects.filter(clinic_id=plan.clinic_id, plan=plan)
+        .order_by("performed_on")
+        .values_list("performed_on", flat=True)
+    )
+
+
+def booked_session_days(plan: TreatmentPlan, *, ignore: object = None) -> dict[int, date]:
+    """Session number -> local day of its live booking (cancelled and no-shows need booking again)."""
+    booked = (
+        Appointment.objects.filter(plan=plan, session_number__isnull=False)
+        .exclude(status__in=[Status.CANCELLED, Status.NO_SHOW])
+        .exclude(pk=ignore)
+        .order_by("starts_at")
+    )
+    return {a.session_number: local_day(plan.clinic, a.starts_at) for a in booked}  # type: ignore[misc]
+
+
+def window_after(plan: TreatmentPlan, previous: date) -> tuple[date, date]:
+    return (
+        previous + timedelta(weeks=plan.interval_weeks_min),
+        previous + timedelta(weeks=plan.interval_weeks_max),
+    )
+
+
+def first_window(plan: TreatmentPlan, today: date) -> tuple[date, date]:
+    """The first session: from the planned start (or today, once that has passed), for the window's width."""
+    base = plan.schedule_dates[0] if plan.schedule else plan.start
+    base = max(base, today)
+    return base, base + timedelta(weeks=plan.interval_weeks_max - plan.interval_weeks_min)
+
+
+def session_window(
+    plan: TreatmentPlan, number: int, today: date, *, ignore: object = None
+) -> tuple[date, date] | None:
+    """The days session `number` of the plan may fall on, from the session before it; None if unknown."""
+    if number <= 1:
+        return first_window(plan, today)
+    done = recorded_session_days(plan)
+    if number - 1 <= len(done):
+        return window_after(plan, done[number - 2])
+    previous = booked_session_days(plan, ignore=ignore).get(number - 1)
+    return window_after(plan, previous) if previous else None
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -336,7 +336,7 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
 
             create_aftercare(treatment=treatment, by=by, request=request)
             # The day's treatment visit in the calendar is now done.
-            from needlecare.scheduling.services import complete_visit_for_session
+            from needlecare.scheduling.services.booking import complete_visit_for_session
 
             complete_visit_for_session(treatment=treatment, by=by, request=request)
     except IntegrityError:

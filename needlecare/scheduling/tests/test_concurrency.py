@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, connections
 
 from needlecare.factories import make_patient
-from needlecare.scheduling.services import Booking, SlotTaken, book_appointment
+from needlecare.scheduling.services.booking import Booking, SlotTaken, book_appointment
 from needlecare.scheduling.tests.conftest import london
 
 ATTEMPTS = 50

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from needlecare.factories import make_patient
 from needlecare.scheduling.models import Appointment, Room, Status, TimeOff, WorkingHours
-from needlecare.scheduling.services import Booking, book_appointment
+from needlecare.scheduling.services.booking import Booking, book_appointment
 from needlecare.scheduling.tests.conftest import TODAY, london, make_plan
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
-"""Calendar pages: day and week views, booking from a free slot, an appointment's actions (check in,
-no-show, complete, move, cancel), a patient's appointments and series, calendar feeds, and the setup.
+"""Calendar pages for booking: day and week views, booking from a free slot, an appointment's actions
+(check in, no-show, complete, move, cancel), and a patient's appointments with free slots for them.
 
 Small moves go through htmx without a page reload: a status change swaps its calendar card; move and
 cancel open an inline form in the card (or post the appointment page's own forms) and swap the card (or
@@ -8,55 +8,43 @@ reloads only its grid. Without htmx the same URLs answer as ordinary forms and p
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from needlecare.audit.services import record_event
-from needlecare.clinics.access import public, staff
-from needlecare.clinics.models import ALL_ROLES, OWNER_ONLY
+from needlecare.clinics.access import staff
+from needlecare.clinics.models import ALL_ROLES
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.plans.models import PlanStatus, TreatmentPlan
-from needlecare.scheduling import selectors, services
+from needlecare.scheduling import selectors
 from needlecare.scheduling.forms import (
     BookForm,
     CalendarQuery,
     CancelForm,
-    DeviceForm,
-    HoursForm,
     MoveForm,
-    RoomForm,
     SlotSearch,
-    TimeOffForm,
-    TypeForm,
-    parse_day,
 )
-from needlecare.scheduling.ics import feed_calendar
-from needlecare.scheduling.models import Appointment, AppointmentType, CalendarFeed, Status, TimeOff
+from needlecare.scheduling.models import AppointmentType, Status
+from needlecare.scheduling.services.booking import (
+    Booking,
+    BookingRefused,
+    SlotTaken,
+    book_appointment,
+    cancel_appointment,
+    move_appointment,
+    set_status,
+)
+from needlecare.scheduling.views.parsing import practitioner_or_404, reasons
 from needlecare.screening.services import clinic_today
 
 HALF_HOUR = AppointmentType(duration_minutes=30, needs_room=False, needs_device=False)  # free-time probe
-
-
-def _practitioner(request, value: object) -> Any:  # type: ignore[no-untyped-def]
-    practitioner = selectors.practitioner_for(request.clinic, value) if value else None
-    if value and practitioner is None:
-        raise Http404
-    return practitioner
-
-
-def _reasons(error: ValidationError) -> list[str]:
-    return (
-        [" ".join(v) for v in error.message_dict.values()] if hasattr(error, "error_dict") else error.messages
-    )
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -82,7 +70,7 @@ def calendar_view(request):
     today = clinic_today(request.clinic)
     day = query.cleaned_data.get("date") or today
     view = query.cleaned_data.get("view") or "day"
-    chosen = _practitioner(request, query.cleaned_data.get("practitioner"))
+    chosen = practitioner_or_404(request, query.cleaned_data.get("practitioner"))
     shown = [chosen] if chosen else practitioners
     if view == "week":
         first = day - timedelta(days=day.weekday())
@@ -200,8 +188,8 @@ def book(request):
 
 def _book_and_answer(request, patient, form, template, context):  # type: ignore[no-untyped-def]
     data = form.cleaned_data
-    practitioner = _practitioner(request, data["practitioner"])
-    booking = services.Booking(
+    practitioner = practitioner_or_404(request, data["practitioner"])
+    booking = Booking(
         patient=patient,
         practitioner=practitioner,
         type=data["type"],
@@ -209,13 +197,13 @@ def _book_and_answer(request, patient, form, template, context):  # type: ignore
         reason=data.get("reason", ""),
     )
     try:
-        appointment = services.book_appointment(
+        appointment = book_appointment(
             clinic=request.clinic, booking=booking, by=request.user, request=request
         )
-    except services.BookingRefused as error:
-        context["error"] = " ".join(_reasons(error))
+    except BookingRefused as error:
+        context["error"] = " ".join(reasons(error))
         return render(request, template, context, status=422)
-    except services.SlotTaken as error:
+    except SlotTaken as error:
         context["error"] = error.message
         return render(request, template, context, status=409)
     messages.success(request, f"Booked: {appointment.type.name.lower()} for {patient.full_name}.")
@@ -305,11 +293,11 @@ def appointment_status(request, appointment_id):
     appointment = selectors.appointment_for(request.clinic, appointment_id)
     error = ""
     try:
-        services.set_status(
+        set_status(
             appointment=appointment, status=request.POST.get("status", ""), by=request.user, request=request
         )
-    except services.BookingRefused as refusal:
-        error = " ".join(_reasons(refusal))
+    except BookingRefused as refusal:
+        error = " ".join(reasons(refusal))
     if request.htmx:
         return render(
             request,
@@ -338,11 +326,11 @@ def appointment_cancel(request, appointment_id):
     form = CancelForm(request.POST, auto_id=_auto_id(request, appointment))
     if form.is_valid():
         try:
-            services.cancel_appointment(
+            cancel_appointment(
                 appointment=appointment, reason=form.cleaned_data["reason"], by=request.user, request=request
             )
-        except services.BookingRefused as error:
-            form.add_error(None, " ".join(_reasons(error)))
+        except BookingRefused as error:
+            form.add_error(None, " ".join(reasons(error)))
         else:
             if request.htmx:
                 return _htmx_answer(
@@ -368,17 +356,17 @@ def appointment_move(request, appointment_id):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.move_appointment(
+            move_appointment(
                 appointment=appointment,
                 starts_at=selectors.at_local(request.clinic, data["day"], data["time"]),
-                practitioner=_practitioner(request, data["practitioner"]),
+                practitioner=practitioner_or_404(request, data["practitioner"]),
                 reason=data["reason"],
                 by=request.user,
                 request=request,
             )
-        except services.BookingRefused as error:
-            form.add_error(None, " ".join(_reasons(error)))
-        except services.SlotTaken as error:
+        except BookingRefused as error:
+            form.add_error(None, " ".join(reasons(error)))
+        except SlotTaken as error:
             form.add_error(None, error.message)
             status = 409
         else:
@@ -416,7 +404,7 @@ def patient_appointments(request, patient_id):
     note = ""
     if search.is_valid():
         kind = search.cleaned_data["type"]
-        chosen = _practitioner(request, search.cleaned_data["practitioner"])
+        chosen = practitioner_or_404(request, search.cleaned_data["practitioner"])
         first = max(search.cleaned_data["day"], today)
         if kind.is_treatment:
             note = selectors.treatment_refusal(patient, first) or ""
@@ -468,354 +456,3 @@ def patient_book(request, patient_id):
     if not form.is_valid():
         return render(request, "scheduling/book.html", context, status=422)
     return _book_and_answer(request, patient, form, "scheduling/book.html", context)
-
-
-@dataclass
-class VisitRow:
-    index: int
-    number: int | None
-    label: str
-    window: tuple[date, date]
-    day: Any
-    time: Any
-    reason: str
-    note: str
-    chosen: bool = True
-    outside: bool = False
-
-
-def _rows_from_proposal(request, proposal) -> list[VisitRow]:  # type: ignore[no-untyped-def]
-    rows = []
-    tz = selectors.tz_of(request.clinic)
-    for index, visit in enumerate(proposal.visits):
-        local = visit.slot.starts_at.astimezone(tz) if visit.slot else None
-        rows.append(
-            VisitRow(
-                index=index,
-                number=visit.number,
-                label=visit.label,
-                window=visit.window,
-                day=local.date() if local else None,
-                time=local.strftime("%H:%M") if local else "",
-                reason="",
-                note=visit.note,
-                chosen=visit.slot is not None,
-                outside=bool(local and not visit.window[0] <= local.date() <= visit.window[1]),
-            )
-        )
-    return rows
-
-
-@require_http_methods(["GET", "POST"])
-@staff(ALL_ROLES)
-def series(request, patient_id, plan_id):
-    """Propose a slot for every remaining session of an active plan (and the maintenance visit);
-    staff keep or change each time and book them all in one step."""
-    patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
-    plan = get_object_or_404(
-        TreatmentPlan.objects.filter(clinic=request.clinic, patient=patient).select_related(
-            "clinic", "patient"
-        ),
-        pk=plan_id,
-    )
-    practitioners = list(selectors.practitioners_of(request.clinic))
-    source = request.POST if request.method == "POST" else request.GET
-    default = request.user.pk if any(p.pk == request.user.pk for p in practitioners) else None
-    if default is None and practitioners:
-        default = practitioners[0].pk
-    practitioner = _practitioner(request, source.get("practitioner") or default)
-    if practitioner is None:
-        messages.error(request, "Nobody in this clinic treats patients yet: add working hours first.")
-        return redirect("scheduling:patient", patient_id=patient.pk)
-    proposal = services.propose_series(plan=plan, practitioner=practitioner)
-    rows = _rows_from_proposal(request, proposal)
-    context = {
-        "patient": patient,
-        "plan": plan,
-        "proposal": proposal,
-        "rows": rows,
-        "practitioner": practitioner,
-        "practitioners": practitioners,
-    }
-    record_patient_read(
-        patient=patient, by=request.user, action="appointment.propose_series", request=request
-    )
-    if request.method == "GET":
-        return render(request, "scheduling/series.html", context)
-
-    treatment = selectors.type_by_code(request.clinic, "treatment")
-    maintenance = selectors.type_by_code(request.clinic, "maintenance") or treatment
-    bookings, errors = [], []
-    for row in rows:
-        row.chosen = request.POST.get(f"visit-{row.index}-book") == "on"
-        row.day = parse_day(request.POST.get(f"visit-{row.index}-day"), row.day or date.min)
-        row.time = request.POST.get(f"visit-{row.index}-time", "")
-        row.reason = request.POST.get(f"visit-{row.index}-reason", "").strip()[:500]
-        if not row.chosen:
-            continue
-        try:
-            clock = datetime.strptime(row.time, "%H:%M").time()
-        except ValueError:
-            errors.append(f"{row.label}: give a time as HH:MM.")
-            continue
-        if row.day == date.min:
-            errors.append(f"{row.label}: give a day.")
-            continue
-        row.outside = not row.window[0] <= row.day <= row.window[1]
-        bookings.append(
-            services.Booking(
-                patient=patient,
-                practitioner=practitioner,
-                type=treatment if row.number else maintenance,  # type: ignore[arg-type]
-                starts_at=selectors.at_local(request.clinic, row.day, clock),
-                plan=plan,
-                session_number=row.number,
-                reason=row.reason,
-            )
-        )
-    if not errors and treatment is None:
-        errors.append("The clinic has no active treatment type.")
-    if errors:
-        context["errors"] = errors
-        return render(request, "scheduling/series.html", context, status=422)
-    try:
-        booked = services.book_series(
-            clinic=request.clinic, plan=plan, bookings=bookings, by=request.user, request=request
-        )
-    except services.BookingRefused as error:
-        context["errors"] = _reasons(error)
-        return render(request, "scheduling/series.html", context, status=422)
-    except services.SlotTaken as error:
-        context["errors"] = [error.message]
-        return render(request, "scheduling/series.html", context, status=409)
-    messages.success(request, f"Booked {len(booked)} visits of the plan.")
-    return redirect("scheduling:patient", patient_id=patient.pk)
-
-
-# ------------------------------------------------------------------------------------------------------
-# Calendar feeds
-# ------------------------------------------------------------------------------------------------------
-
-
-def _feed_url(request, raw: str) -> str:  # type: ignore[no-untyped-def]
-    return request.build_absolute_uri(reverse("scheduling:feed", kwargs={"feed_token": raw}))
-
-
-@require_http_methods(["GET", "POST"])
-@staff(ALL_ROLES)
-def feeds(request):
-    """Your own calendar feed (practitioners and owners); owners also see and revoke everyone's."""
-    new_url = ""
-    is_practitioner = selectors.practitioner_for(request.clinic, request.user.pk) is not None
-    if request.method == "POST":
-        if not is_practitioner:
-            messages.error(request, "Only practitioners and owners have appointments of their own.")
-            return redirect("scheduling:feeds")
-        _, raw = services.create_feed(
-            clinic=request.clinic,
-            by=request.user,
-            practitioner=request.user,
-            request=request,
-            verified=request.user.is_verified(),
-        )
-        new_url = _feed_url(request, raw)
-    listed = selectors.feeds_of(request.clinic)
-    if not request.membership.is_owner:
-        listed = listed.filter(created_by=request.user)
-    return render(
-        request,
-        "scheduling/feeds.html",
-        {"feeds": list(listed[:200]), "new_url": new_url, "is_practitioner": is_practitioner},
-    )
-
-
-@require_POST
-@staff(ALL_ROLES)
-def patient_feed(request, patient_id):
-    """A feed address for the patient's own calendar app; shown once, to send to them."""
-    patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
-    _, raw = services.create_feed(
-        clinic=request.clinic,
-        by=request.user,
-        patient=patient,
-        request=request,
-        verified=request.user.is_verified(),
-    )
-    messages.success(
-        request, f"New calendar address for {patient.full_name} (shown once): {_feed_url(request, raw)}"
-    )
-    return redirect("scheduling:patient", patient_id=patient.pk)
-
-
-@require_POST
-@staff(ALL_ROLES)
-def feed_revoke(request, feed_id):
-    feed = get_object_or_404(
-        CalendarFeed.objects.filter(clinic=request.clinic, revoked_at__isnull=True), pk=feed_id
-    )
-    if not request.membership.is_owner and feed.created_by_id != request.user.pk:
-        raise Http404
-    services.revoke_feed(feed=feed, by=request.user, request=request)
-    messages.success(request, "Revoked: that address no longer answers.")
-    if feed.patient_id:
-        return redirect("scheduling:patient", patient_id=feed.patient_id)
-    return redirect("scheduling:feeds")
-
-
-@require_GET
-@public
-def feed(request, feed_token):
-    """The iCalendar feed itself. The unguessable address is the credential (calendar apps cannot sign
-    in); an unknown or revoked one answers 404."""
-    found = selectors.feed_by_token(feed_token)
-    if found is None:
-        raise Http404
-    since = timezone.now() - timedelta(days=60)
-    appointments = Appointment.objects.filter(clinic=found.clinic, ends_at__gte=since).select_related(
-        "type", "room", "patient"
-    )
-    if found.patient_id:
-        appointments = appointments.filter(patient_id=found.patient_id)
-    else:
-        appointments = appointments.filter(practitioner_id=found.practitioner_id)
-    appointments = appointments.order_by("starts_at")[:2000]
-    record_event(
-        clinic=found.clinic,
-        user=None,
-        action="calendar_feed.read",
-        obj=found,
-        patient_id=found.patient_id,
-        request=request,
-    )
-    response = HttpResponse(feed_calendar(found, appointments), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="appointments.ics"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
-# ------------------------------------------------------------------------------------------------------
-# Setup (owners): rooms, devices, appointment types, working hours, time off
-# ------------------------------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@staff(OWNER_ONLY)
-def setup(request):
-    clinic = request.clinic
-    practitioners = list(selectors.practitioners_of(clinic))
-    forms: dict[str, Any] = {
-        "room": RoomForm(prefix="room"),
-        "device": DeviceForm(prefix="device"),
-        "time_off": TimeOffForm(prefix="off", practitioners=practitioners),
-        "hours": HoursForm(
-            prefix="hours",
-            practitioners=practitioners,
-            initial=_hours_initial(
-                clinic, _practitioner(request, request.GET.get("practitioner")) or practitioners
-            ),
-        ),
-    }
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            done = _setup_action(request, action, practitioners, forms)
-        except ValidationError as error:
-            messages.error(request, " ".join(_reasons(error)))
-            done = False
-        if done:
-            messages.success(request, "Saved.")
-            return redirect("scheduling:setup")
-        status = 422
-    types = list(selectors.types_of(clinic, active_only=False))
-    return render(
-        request,
-        "scheduling/setup.html",
-        {
-            **forms,
-            "types": [(t, TypeForm(instance=t, prefix=f"type-{t.pk}")) for t in types],
-            "rooms": list(selectors.rooms_of(clinic)),
-            "devices": list(selectors.devices_of(clinic)),
-            "time_off_list": list(
-                TimeOff.objects.filter(clinic=clinic, last_day__gte=clinic_today(clinic)).select_related(
-                    "practitioner"
-                )
-            ),
-            "practitioners": practitioners,
-        },
-        status=status,
-    )
-
-
-def _hours_initial(clinic, chosen) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """The week of the chosen practitioner (or the first of a list of them), to edit."""
-    from needlecare.scheduling.models import WorkingHours
-
-    if isinstance(chosen, list):
-        chosen = chosen[0] if chosen else None
-    practitioner_id = chosen.pk if chosen else None
-    initial: dict[str, Any] = {"practitioner": str(practitioner_id or "")}
-    for row in WorkingHours.objects.filter(clinic=clinic, practitioner_id=practitioner_id).order_by("starts"):
-        initial.setdefault(f"starts_{row.weekday}", row.starts)
-        initial[f"ends_{row.weekday}"] = row.ends
-    return initial
-
-
-def _setup_action(request, action: str, practitioners, forms) -> bool:  # type: ignore[no-untyped-def]
-    clinic = request.clinic
-    if action == "room":
-        forms["room"] = form = RoomForm(request.POST, prefix="room")
-        if form.is_valid():
-            services.add_resource(clinic=clinic, form=form, by=request.user, request=request)
-            return True
-    elif action == "device":
-        forms["device"] = form = DeviceForm(request.POST, prefix="device")
-        if form.is_valid():
-            services.add_resource(clinic=clinic, form=form, by=request.user, request=request)
-            return True
-    elif action == "time_off":
-        forms["time_off"] = form = TimeOffForm(request.POST, prefix="off", practitioners=practitioners)
-        if form.is_valid():
-            services.add_time_off(
-                clinic=clinic,
-                practitioner=_practitioner(request, form.cleaned_data["practitioner"]),
-                first_day=form.cleaned_data["first_day"],
-                last_day=form.cleaned_data["last_day"],
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-                request=request,
-            )
-            return True
-    elif action == "hours":
-        forms["hours"] = form = HoursForm(request.POST, prefix="hours", practitioners=practitioners)
-        if form.is_valid():
-            services.set_working_hours(
-                clinic=clinic,
-                practitioner=_practitioner(request, form.cleaned_data["practitioner"]),
-                week=form.week(),
-                by=request.user,
-                request=request,
-            )
-            return True
-    elif action.startswith("type-") and action.removeprefix("type-").isdigit():
-        kind = get_object_or_404(
-            AppointmentType.objects.filter(clinic=clinic), pk=int(action.removeprefix("type-"))
-        )
-        form = TypeForm(request.POST, instance=kind, prefix=action)
-        if form.is_valid():
-            services.update_type(form=form, by=request.user, request=request)
-            return True
-        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-    elif action.startswith("retire-"):
-        services.retire_resource(
-            clinic=clinic, key=action.removeprefix("retire-"), by=request.user, request=request
-        )
-        return True
-    elif action.startswith("delete-off-") and action.removeprefix("delete-off-").isdigit():
-        off = get_object_or_404(
-            TimeOff.objects.filter(clinic=clinic), pk=int(action.removeprefix("delete-off-"))
-        )
-        services.remove_time_off(time_off=off, by=request.user, request=request)
-        return True
-    return False
