@@ -7,9 +7,7 @@ the page's body), refusals included (409/422, swapped in by scheduling.js), afte
 reloads only its grid. Without htmx the same URLs answer as ordinary forms and pages."""
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.http import Http404
@@ -22,7 +20,6 @@ from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
-from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.scheduling import selectors
 from needlecare.scheduling.forms import (
     BookForm,
@@ -31,7 +28,7 @@ from needlecare.scheduling.forms import (
     MoveForm,
     SlotSearch,
 )
-from needlecare.scheduling.models import AppointmentType, Status
+from needlecare.scheduling.models import Status
 from needlecare.scheduling.services.booking import (
     Booking,
     BookingRefused,
@@ -44,21 +41,9 @@ from needlecare.scheduling.services.booking import (
 from needlecare.scheduling.views.parsing import practitioner_or_404, reasons
 from needlecare.screening.services import clinic_today
 
-HALF_HOUR = AppointmentType(duration_minutes=30, needs_room=False, needs_device=False)  # free-time probe
-
-
 # ------------------------------------------------------------------------------------------------------
 # Day and week
 # ------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Column:
-    practitioner: Any
-    items: list[tuple[str, Any]] = field(default_factory=list)  # ("appointment", a) or ("free", datetime)
-    away: Any = None
-    hours: str = ""
-    free_count: int = 0
 
 
 @require_GET
@@ -71,51 +56,26 @@ def calendar_view(request):
     day = query.cleaned_data.get("date") or today
     view = query.cleaned_data.get("view") or "day"
     chosen = practitioner_or_404(request, query.cleaned_data.get("practitioner"))
-    shown = [chosen] if chosen else practitioners
     if view == "week":
         first = day - timedelta(days=day.weekday())
         days = [first + timedelta(days=i) for i in range(7)]
     else:
-        first, days = day, [day]
-    starts, ends = selectors.day_bounds(request.clinic, days[0], days[-1])
-    appointments = list(selectors.appointments_between(request.clinic, starts, ends, practitioner=chosen))
-    availability = selectors.Availability.load(request.clinic, starts, ends)
+        days = [day]
     now = timezone.now()
-    grid = []
-    for one_day in days:
-        columns = []
-        for practitioner in shown:
-            column = Column(practitioner, away=availability.away_on(practitioner.pk, one_day))
-            column.hours = availability.hours_text(practitioner.pk, one_day)
-            mine = [
-                a
-                for a in appointments
-                if a.practitioner_id == practitioner.pk
-                and selectors.local_day(request.clinic, a.starts_at) == one_day
-            ]
-            free = []
-            if not column.away:
-                free = [
-                    s.starts_at
-                    for s in availability.slots_on(
-                        one_day, practitioner=practitioner, type=HALF_HOUR, after=now
-                    )
-                    if s.starts_at.minute % 30 == 0
-                ]
-            column.free_count = len(free)
-            shown_free = free if view == "day" else []
-            column.items = sorted(
-                [("appointment", a) for a in mine] + [("free", f) for f in shown_free],
-                key=lambda item: item[1].starts_at if item[0] == "appointment" else item[1],
-            )
-            columns.append(column)
-        grid.append((one_day, columns))
+    grid = selectors.calendar_grid(
+        request.clinic,
+        days,
+        practitioners=practitioners,
+        chosen=chosen,
+        show_free=view == "day",
+        now=now,
+    )
     record_event(
         clinic=request.clinic,
         user=request.user,
         action="calendar.view",
         request=request,
-        detail={"view": view, "appointments": len(appointments)},
+        detail={"view": view, "appointments": grid.appointments},
     )
     step = timedelta(days=7 if view == "week" else 1)
     shown_query = CalendarQuery(
@@ -132,7 +92,7 @@ def calendar_view(request):
             "today": today,
             "previous": day - step,
             "next": day + step,
-            "grid": grid,
+            "grid": grid.days,
             "chosen": chosen,
             "practitioners": practitioners,
             "now": now,
@@ -431,11 +391,7 @@ def patient_appointments(request, patient_id):
         return render(request, "scheduling/_slots.html", context)
     context.update(
         appointments=list(selectors.appointments_of_patient(patient)[:200]),
-        plans=list(
-            TreatmentPlan.objects.filter(
-                clinic=request.clinic, patient=patient, status=PlanStatus.ACTIVE
-            ).order_by("-created_at")
-        ),
+        plans=list(selectors.active_plans_for_booking(request.clinic, patient)),
         feeds=list(selectors.feeds_of(request.clinic, patient=patient)),
         now=timezone.now(),
         today=today,

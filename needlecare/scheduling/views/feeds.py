@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +15,6 @@ from needlecare.clinics.models import ALL_ROLES
 from needlecare.patients import selectors as patient_selectors
 from needlecare.scheduling import selectors
 from needlecare.scheduling.ics import feed_calendar
-from needlecare.scheduling.models import Appointment, CalendarFeed
 from needlecare.scheduling.services.feeds import create_feed, revoke_feed
 
 # ------------------------------------------------------------------------------------------------------
@@ -45,9 +44,9 @@ def feeds(request):
             verified=request.user.is_verified(),
         )
         new_url = _feed_url(request, raw)
-    listed = selectors.feeds_of(request.clinic)
-    if not request.membership.is_owner:
-        listed = listed.filter(created_by=request.user)
+    listed = selectors.feeds_of(
+        request.clinic, created_by=None if request.membership.is_owner else request.user
+    )
     return render(
         request,
         "scheduling/feeds.html",
@@ -76,9 +75,7 @@ def patient_feed(request, patient_id):
 @require_POST
 @staff(ALL_ROLES)
 def feed_revoke(request, feed_id):
-    feed = get_object_or_404(
-        CalendarFeed.objects.filter(clinic=request.clinic, revoked_at__isnull=True), pk=feed_id
-    )
+    feed = selectors.live_feed_for(request.clinic, feed_id)
     if not request.membership.is_owner and feed.created_by_id != request.user.pk:
         raise Http404
     revoke_feed(feed=feed, by=request.user, request=request)
@@ -97,14 +94,7 @@ def feed(request, feed_token):
     if found is None:
         raise Http404
     since = timezone.now() - timedelta(days=60)
-    appointments = Appointment.objects.filter(clinic=found.clinic, ends_at__gte=since).select_related(
-        "type", "room", "patient"
-    )
-    if found.patient_id:
-        appointments = appointments.filter(patient_id=found.patient_id)
-    else:
-        appointments = appointments.filter(practitioner_id=found.practitioner_id)
-    appointments = appointments.order_by("starts_at")[:2000]
+    appointments = selectors.appointments_of_feed(found, since=since)[:2000]
     record_event(
         clinic=found.clinic,
         user=None,

@@ -5,14 +5,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
-from needlecare.plans.models import TreatmentPlan
 from needlecare.scheduling import selectors
 from needlecare.scheduling.forms import (
     parse_day,
@@ -64,12 +63,7 @@ def series(request, patient_id, plan_id):
     """Propose a slot for every remaining session of an active plan (and the maintenance visit);
     staff keep or change each time and book them all in one step."""
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
-    plan = get_object_or_404(
-        TreatmentPlan.objects.filter(clinic=request.clinic, patient=patient).select_related(
-            "clinic", "patient"
-        ),
-        pk=plan_id,
-    )
+    plan = selectors.plan_for_series(request.clinic, patient, plan_id)
     practitioners = list(selectors.practitioners_of(request.clinic))
     source = request.POST if request.method == "POST" else request.GET
     default = request.user.pk if any(p.pk == request.user.pk for p in practitioners) else None

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from needlecare.clinics.access import staff
@@ -17,7 +17,6 @@ from needlecare.scheduling.forms import (
     TimeOffForm,
     TypeForm,
 )
-from needlecare.scheduling.models import AppointmentType, TimeOff
 from needlecare.scheduling.services.setup import (
     add_resource,
     add_time_off,
@@ -72,11 +71,7 @@ def setup(request):
             "types": [(t, TypeForm(instance=t, prefix=f"type-{t.pk}")) for t in types],
             "rooms": list(selectors.rooms_of(clinic)),
             "devices": list(selectors.devices_of(clinic)),
-            "time_off_list": list(
-                TimeOff.objects.filter(clinic=clinic, last_day__gte=clinic_today(clinic)).select_related(
-                    "practitioner"
-                )
-            ),
+            "time_off_list": list(selectors.time_off_from(clinic, clinic_today(clinic))),
             "practitioners": practitioners,
         },
         status=status,
@@ -85,13 +80,11 @@ def setup(request):
 
 def _hours_initial(clinic, chosen) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The week of the chosen practitioner (or the first of a list of them), to edit."""
-    from needlecare.scheduling.models import WorkingHours
-
     if isinstance(chosen, list):
         chosen = chosen[0] if chosen else None
     practitioner_id = chosen.pk if chosen else None
     initial: dict[str, Any] = {"practitioner": str(practitioner_id or "")}
-    for row in WorkingHours.objects.filter(clinic=clinic, practitioner_id=practitioner_id).order_by("starts"):
+    for row in selectors.working_hours_of(clinic, practitioner_id):
         initial.setdefault(f"starts_{row.weekday}", row.starts)
         initial[f"ends_{row.weekday}"] = row.ends
     return initial
@@ -134,9 +127,7 @@ def _setup_action(request, action: str, practitioners, forms) -> bool:  # type: 
             )
             return True
     elif action.startswith("type-") and action.removeprefix("type-").isdigit():
-        kind = get_object_or_404(
-            AppointmentType.objects.filter(clinic=clinic), pk=int(action.removeprefix("type-"))
-        )
+        kind = selectors.type_for(clinic, int(action.removeprefix("type-")))
         form = TypeForm(request.POST, instance=kind, prefix=action)
         if form.is_valid():
             update_type(form=form, by=request.user, request=request)
@@ -146,9 +137,7 @@ def _setup_action(request, action: str, practitioners, forms) -> bool:  # type: 
         retire_resource(clinic=clinic, key=action.removeprefix("retire-"), by=request.user, request=request)
         return True
     elif action.startswith("delete-off-") and action.removeprefix("delete-off-").isdigit():
-        off = get_object_or_404(
-            TimeOff.objects.filter(clinic=clinic), pk=int(action.removeprefix("delete-off-"))
-        )
+        off = selectors.time_off_for(clinic, int(action.removeprefix("delete-off-")))
         remove_time_off(time_off=off, by=request.user, request=request)
         return True
     return False
