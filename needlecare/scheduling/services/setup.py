@@ -1,6 +1,6 @@
 """The clinic's calendar set-up: appointment types, rooms, devices, working hours and time off."""
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,16 +45,31 @@ def on_clinic_saved(sender: Any, instance: Any, created: bool, raw: bool = False
 # ------------------------------------------------------------------------------------------------------
 
 
-def add_resource(*, clinic: Clinic, form: Any, by: Any, request: Any = None) -> Any:
-    """Add a room or a device from its (valid) form; a retired one of the same name comes back."""
-    model = form._meta.model
+def add_room(*, clinic: Clinic, name: str, by: Any, request: Any = None) -> Room:
+    """Add a treatment room; a retired one of the same name comes back."""
+    room = _add_resource(Room, clinic=clinic, fields={"name": name}, by=by, request=request)
+    assert isinstance(room, Room)
+    return room
+
+
+def add_device(*, clinic: Clinic, name: str, kind: str, serial: str, by: Any, request: Any = None) -> Device:
+    """Add a device; a retired one of the same name comes back (with this kind and serial)."""
+    device = _add_resource(
+        Device, clinic=clinic, fields={"name": name, "kind": kind, "serial": serial}, by=by, request=request
+    )
+    assert isinstance(device, Device)
+    return device
+
+
+def _add_resource(
+    model: type[Room] | type[Device], *, clinic: Clinic, fields: dict[str, Any], by: Any, request: Any
+) -> Room | Device:
     with transaction.atomic():
-        thing = model.objects.filter(clinic=clinic, name=form.cleaned_data["name"]).first()
+        thing = model.objects.filter(clinic=clinic, name=fields["name"]).first()
         if thing is None:
-            thing = form.save(commit=False)
-            thing.clinic = clinic
+            thing = model(clinic=clinic)
         thing.is_active = True
-        for name, value in form.cleaned_data.items():
+        for name, value in fields.items():
             setattr(thing, name, value)
         thing.save()
         record_event(
@@ -78,9 +93,26 @@ def retire_resource(*, clinic: Clinic, key: str, by: Any, request: Any = None) -
         record_event(clinic=clinic, user=by, action=f"{kind}.retire", obj=thing, request=request)
 
 
-def update_type(*, form: Any, by: Any, request: Any = None) -> AppointmentType:
+def update_type(
+    *,
+    appointment_type: AppointmentType,
+    name: str,
+    duration_minutes: int,
+    needs_room: bool,
+    needs_device: bool,
+    is_active: bool,
+    by: Any,
+    request: Any = None,
+) -> AppointmentType:
+    """Rename, re-time or retire one of the clinic's appointment types (its code stays)."""
+    kind = appointment_type
     with transaction.atomic():
-        kind = form.save()
+        kind.name = name
+        kind.duration_minutes = duration_minutes
+        kind.needs_room = needs_room
+        kind.needs_device = needs_device
+        kind.is_active = is_active
+        kind.save()
         record_event(
             clinic=kind.clinic,
             user=by,
@@ -93,7 +125,7 @@ def update_type(*, form: Any, by: Any, request: Any = None) -> AppointmentType:
 
 
 def set_working_hours(
-    *, clinic: Clinic, practitioner: Any, week: list[tuple[int, Any, Any]], by: Any, request: Any = None
+    *, clinic: Clinic, practitioner: Any, week: list[tuple[int, time, time]], by: Any, request: Any = None
 ) -> None:
     """Replace the practitioner's week. Booked appointments stay; new bookings follow the new hours."""
     from needlecare.scheduling.models import WorkingHours

@@ -18,7 +18,8 @@ from needlecare.scheduling.forms import (
     TypeForm,
 )
 from needlecare.scheduling.services.setup import (
-    add_resource,
+    add_device,
+    add_room,
     add_time_off,
     remove_time_off,
     retire_resource,
@@ -95,12 +96,20 @@ def _setup_action(request, action: str, practitioners, forms) -> bool:  # type: 
     if action == "room":
         forms["room"] = form = RoomForm(request.POST, prefix="room")
         if form.is_valid():
-            add_resource(clinic=clinic, form=form, by=request.user, request=request)
+            add_room(clinic=clinic, name=form.cleaned_data["name"], by=request.user, request=request)
             return True
     elif action == "device":
         forms["device"] = form = DeviceForm(request.POST, prefix="device")
         if form.is_valid():
-            add_resource(clinic=clinic, form=form, by=request.user, request=request)
+            data = form.cleaned_data
+            add_device(
+                clinic=clinic,
+                name=data["name"],
+                kind=data["kind"],
+                serial=data["serial"],
+                by=request.user,
+                request=request,
+            )
             return True
     elif action == "time_off":
         forms["time_off"] = form = TimeOffForm(request.POST, prefix="off", practitioners=practitioners)
@@ -130,7 +139,17 @@ def _setup_action(request, action: str, practitioners, forms) -> bool:  # type: 
         kind = selectors.type_for(clinic, int(action.removeprefix("type-")))
         form = TypeForm(request.POST, instance=kind, prefix=action)
         if form.is_valid():
-            update_type(form=form, by=request.user, request=request)
+            data = form.cleaned_data
+            update_type(
+                appointment_type=kind,
+                name=data["name"],
+                duration_minutes=data["duration_minutes"],
+                needs_room=data["needs_room"],
+                needs_device=data["needs_device"],
+                is_active=data["is_active"],
+                by=request.user,
+                request=request,
+            )
             return True
         messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     elif action.startswith("retire-"):
