@@ -8,7 +8,7 @@ Either way the loser gets SlotTaken ("slot taken", 409 in the API).
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -301,18 +301,46 @@ def move_appointment(
     return appointment
 
 
+CANCELLABLE = (Status.BOOKED, Status.CHECKED_IN)
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    """The appointment's row as committed, locked until the transaction ends (PostgreSQL; on SQLite the
+    IMMEDIATE transaction already holds the write lock), so two changes to it queue and the second sees
+    the first: a stale object in memory cannot undo or repeat a change made meanwhile."""
+    return Appointment.objects.select_for_update().get(pk=appointment.pk)
+
+
+def _refuse_stale(appointment: Appointment, refusal: str) -> NoReturn:
+    """Refuse a change that the locked row no longer allows. The caller's object was stale: bring it up
+    to date first, so the page that shows the refusal shows the appointment as it now is."""
+    appointment.refresh_from_db()
+    raise BookingRefused({"status": refusal})
+
+
+def _cancel_refusal(appointment: Appointment) -> str | None:
+    if appointment.status not in CANCELLABLE:
+        return f"A {appointment.get_status_display().lower()} appointment cannot be cancelled."
+    return None
+
+
 def cancel_appointment(*, appointment: Appointment, reason: str, by: Any, request: Any = None) -> Appointment:
+    """Cancel a booked or checked-in appointment; checked again on the locked row, so one cancelled (or
+    completed, or marked a no-show) meanwhile is refused rather than cancelled twice."""
     reason = reason.strip()
     if not reason:
         raise BookingRefused({"reason": "Say why the appointment is cancelled."})
-    if appointment.status not in (Status.BOOKED, Status.CHECKED_IN):
-        raise BookingRefused(
-            {"status": f"A {appointment.get_status_display().lower()} appointment cannot be cancelled."}
-        )
+    refusal = _cancel_refusal(appointment)
+    if refusal:
+        raise BookingRefused({"status": refusal})
     with transaction.atomic():
+        locked = _lock(appointment)
+        refusal = _cancel_refusal(locked)
+        if refusal:
+            _refuse_stale(appointment, refusal)
         appointment.status = Status.CANCELLED
         appointment.cancel_reason = reason[:500]
-        appointment.sequence += 1
+        appointment.sequence = locked.sequence + 1
         appointment.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
         record_event(
             clinic=appointment.patient.clinic,
@@ -333,21 +361,31 @@ STEPS = {
 }
 
 
-def set_status(*, appointment: Appointment, status: str, by: Any, request: Any = None) -> Appointment:
-    """Check in, complete, or mark a no-show (only once the start time has passed)."""
-    allowed = STEPS.get(status)  # type: ignore[call-overload]
-    if allowed is None:
-        raise BookingRefused({"status": "Choose checked_in, completed or no_show."})
-    if appointment.status not in allowed:
-        target = Status(status).label.lower() if status in Status.values else status
+def _status_refusal(appointment: Appointment, status: str, clinic: Clinic) -> str | None:
+    if appointment.status not in STEPS[status]:  # type: ignore[index]
+        target = Status(status).label.lower()
         current = appointment.get_status_display().lower()
-        raise BookingRefused({"status": f"A {current} appointment cannot become {target}."})
-    clinic = appointment.patient.clinic
+        return f"A {current} appointment cannot become {target}."
     if status == Status.NO_SHOW and appointment.starts_at > timezone.now():
-        raise BookingRefused({"status": "A no-show can be recorded only after the start time."})
+        return "A no-show can be recorded only after the start time."
     if status == Status.CHECKED_IN and local_day(clinic, appointment.starts_at) != clinic_today(clinic):
-        raise BookingRefused({"status": "Patients check in on the day of their appointment."})
+        return "Patients check in on the day of their appointment."
+    return None
+
+
+def set_status(*, appointment: Appointment, status: str, by: Any, request: Any = None) -> Appointment:
+    """Check in, complete, or mark a no-show (only once the start time has passed); checked again on the
+    locked row, so a change made meanwhile (a cancellation, a move, the same click twice) is not undone."""
+    if STEPS.get(status) is None:  # type: ignore[call-overload]
+        raise BookingRefused({"status": "Choose checked_in, completed or no_show."})
+    clinic = appointment.patient.clinic
+    refusal = _status_refusal(appointment, status, clinic)
+    if refusal:
+        raise BookingRefused({"status": refusal})
     with transaction.atomic():
+        refusal = _status_refusal(_lock(appointment), status, clinic)
+        if refusal:
+            _refuse_stale(appointment, refusal)
         appointment.status = status
         appointment.save(update_fields=["status", "updated_at"])
         record_event(
