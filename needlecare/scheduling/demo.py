@@ -13,12 +13,11 @@ from django.utils import timezone
 from needlecare.clinics.models import Clinic
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
-from needlecare.scheduling import selectors
+from needlecare.scheduling import selectors, sessions
 from needlecare.scheduling.models import Appointment, Device, Room, Status, TimeOff, TypeCode, WorkingHours
 from needlecare.scheduling.services.booking import Booking, BookingRefused, SlotTaken, book_appointment
 from needlecare.scheduling.services.series import book_series, propose_series
 from needlecare.scheduling.services.setup import ensure_default_types
-from needlecare.treatments.models import Treatment
 
 ROOMS = ["Treatment room 1", "Treatment room 2"]
 DEVICES = [
@@ -130,15 +129,7 @@ def _past_and_today(clinic: Clinic, today: date, practitioners: list[Any], rng: 
     consultation = selectors.type_by_code(clinic, TypeCode.CONSULTATION)
     follow_up = selectors.type_by_code(clinic, TypeCode.FOLLOW_UP)
     # Every session recorded in the last three weeks was an appointment first.
-    sessions = Treatment.objects.filter(
-        clinic=clinic, performed_on__gte=today - timedelta(weeks=3), performed_on__lt=today
-    )
-    numbers: dict[object, int] = {}
-    for session in sessions.select_related("patient", "practitioner").order_by("performed_on", "created_at"):
-        if session.plan_id:
-            numbers[session.plan_id] = Treatment.objects.filter(
-                plan_id=session.plan_id, performed_on__lte=session.performed_on
-            ).count()
+    for session in sessions.performed_between(clinic, today - timedelta(weeks=3), today):
         _place(
             clinic,
             diary,
@@ -148,7 +139,7 @@ def _past_and_today(clinic: Clinic, today: date, practitioners: list[Any], rng: 
             kind=treatment,
             status=Status.COMPLETED,
             plan_id=session.plan_id,
-            session_number=numbers.get(session.plan_id) if session.plan_id else None,
+            session_number=session.number,
         )
     patients = list(
         Patient.objects.filter(clinic=clinic, archived_at__isnull=True).order_by("reference")[:30]

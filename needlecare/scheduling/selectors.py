@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from needlecare.accounts.models import User
-from needlecare.clinics.models import CLINICAL_ROLES, Clinic
+from needlecare.clinics.models import CLINICAL_ROLES, Clinic, Membership
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.scheduling.models import (
@@ -28,10 +28,11 @@ from needlecare.scheduling.models import (
     Status,
     TimeOff,
     WorkingHours,
+    hash_token,
 )
+from needlecare.scheduling.sessions import recorded_session_days
 from needlecare.screening.models import Outcome
 from needlecare.screening.selectors import screening_status
-from needlecare.treatments.models import Treatment
 
 STEP = timedelta(minutes=15)  # slots start on the quarter hour
 OCCUPYING = [Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED, Status.NO_SHOW]  # all but cancelled
@@ -153,9 +154,6 @@ def feed_by_token(raw: str) -> CalendarFeed | None:
     (archived) and, when staff made it and so saw the address, with that staff member (gone from the
     clinic; the patient makes their own in the portal). A clinic that requires two-step sign-in serves
     only feeds made after a second factor (or by the patient in the portal)."""
-    from needlecare.clinics.models import Membership
-    from needlecare.scheduling.models import hash_token
-
     if not raw.startswith("ncf_") or len(raw) > 100:
         return None
     active_member = Membership.objects.filter(
@@ -178,14 +176,6 @@ def feed_by_token(raw: str) -> CalendarFeed | None:
 # ------------------------------------------------------------------------------------------------------
 # A plan's session windows
 # ------------------------------------------------------------------------------------------------------
-
-
-def recorded_session_days(plan: TreatmentPlan) -> list[date]:
-    return list(
-        Treatment.objects.filter(clinic_id=plan.clinic_id, plan=plan)
-        .order_by("performed_on")
-        .values_list("performed_on", flat=True)
-    )
 
 
 def booked_session_days(plan: TreatmentPlan, *, ignore: object = None) -> dict[int, date]:

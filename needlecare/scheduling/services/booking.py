@@ -7,7 +7,7 @@ Either way the loser gets SlotTaken ("slot taken", 409 in the API).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
@@ -30,11 +30,10 @@ from needlecare.scheduling.selectors import (
     Availability,
     booked_session_days,
     local_day,
-    recorded_session_days,
     session_window,
 )
+from needlecare.scheduling.sessions import recorded_session_days
 from needlecare.screening.services import clinic_today
-from needlecare.treatments.models import Treatment
 
 MAX_DAYS_AHEAD = 2 * 365  # nobody books further ahead; also bounds the work a request can ask for
 
@@ -404,24 +403,26 @@ def set_status(*, appointment: Appointment, status: str, by: Any, request: Any =
 # ------------------------------------------------------------------------------------------------------
 
 
-def complete_visit_for_session(*, treatment: Treatment, by: Any, request: Any = None) -> Appointment | None:
+def complete_visit_for_session(
+    *, patient: Patient, performed_on: date, by: Any, request: Any = None
+) -> Appointment | None:
     """The patient's treatment visit on the session's day, booked or checked in, becomes completed: the
     calendar shows what happened without anyone clicking twice. Called inside the session's transaction.
     """
-    clinic = treatment.patient.clinic
+    clinic = patient.clinic
     visits = (
         Appointment.objects.select_for_update()
         .filter(
             clinic=clinic,
-            patient=treatment.patient,
+            patient=patient,
             type__is_treatment=True,
             status__in=[Status.BOOKED, Status.CHECKED_IN],
-            starts_at__date__gte=treatment.performed_on - timedelta(days=1),
-            starts_at__date__lte=treatment.performed_on + timedelta(days=1),
+            starts_at__date__gte=performed_on - timedelta(days=1),
+            starts_at__date__lte=performed_on + timedelta(days=1),
         )
         .order_by("starts_at")
     )
-    visit = next((v for v in visits if local_day(clinic, v.starts_at) == treatment.performed_on), None)
+    visit = next((v for v in visits if local_day(clinic, v.starts_at) == performed_on), None)
     if visit is None:
         return None
     visit.status = Status.COMPLETED

@@ -25,10 +25,10 @@ from needlecare.scheduling.selectors import (
     booked_session_days,
     first_window,
     local_day,
-    recorded_session_days,
     window_after,
 )
 from needlecare.scheduling.services.booking import Booking, BookingRefused, SlotTaken, book_appointment
+from needlecare.scheduling.sessions import recorded_session_days
 from needlecare.screening.services import clinic_today
 
 # ------------------------------------------------------------------------------------------------------

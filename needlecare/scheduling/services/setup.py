@@ -9,12 +9,7 @@ from django.db import transaction
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
 from needlecare.scheduling import selectors
-from needlecare.scheduling.models import (
-    DEFAULT_TYPES,
-    AppointmentType,
-    Device,
-    Room,
-)
+from needlecare.scheduling.models import DEFAULT_TYPES, AppointmentType, Device, Room, TimeOff, WorkingHours
 
 
 def ensure_default_types(clinic: Any) -> None:
@@ -128,8 +123,6 @@ def set_working_hours(
     *, clinic: Clinic, practitioner: Any, week: list[tuple[int, time, time]], by: Any, request: Any = None
 ) -> None:
     """Replace the practitioner's week. Booked appointments stay; new bookings follow the new hours."""
-    from needlecare.scheduling.models import WorkingHours
-
     if practitioner is None or not selectors.practitioners_of(clinic).filter(pk=practitioner.pk).exists():
         raise ValidationError("Working hours are for practitioners and owners of this clinic.")
     with transaction.atomic():
@@ -159,8 +152,6 @@ def add_time_off(
     by: Any,
     request: Any = None,
 ) -> Any:
-    from needlecare.scheduling.models import TimeOff
-
     if practitioner is None or not selectors.practitioners_of(clinic).filter(pk=practitioner.pk).exists():
         raise ValidationError("Time off is for practitioners and owners of this clinic.")
     with transaction.atomic():
