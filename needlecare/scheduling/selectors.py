@@ -1,4 +1,5 @@
-"""Reads of the calendar, always within one clinic: appointments, resources, and who is free when.
+"""Reads of the calendar, always within one clinic: appointments, resources, a plan's session windows,
+who is free when, and the calendar grid the day and week pages draw.
 
 `Availability` loads a clinic's hours, time off and bookings for a stretch of days in a fixed number of
 queries, then answers "is this free?" and "which slots are free?" in memory.
