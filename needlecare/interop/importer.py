@@ -82,7 +82,7 @@ class ImportChanged(Exception):
 def appointments_available() -> bool:
     try:
         apps.get_model("scheduling.Appointment")
-        from needlecare.scheduling.services import book_appointment  # noqa: F401
+        from needlecare.scheduling.services.booking import book_appointment  # noqa: F401
     except (LookupError, ImportError):
         return False
     return True
@@ -340,7 +340,7 @@ def _import_row(  # type: ignore[no-untyped-def]
 def _book(clinic, line, data, patient, by, tz, report) -> None:  # type: ignore[no-untyped-def]
     from needlecare.scheduling.models import AppointmentType
     from needlecare.scheduling.selectors import practitioners_of
-    from needlecare.scheduling.services import Booking, BookingRefused, SlotTaken, book_appointment
+    from needlecare.scheduling.services.booking import Booking, BookingRefused, SlotTaken, book_appointment
 
     problems: list[tuple[str, str]] = []
     starts_at = parse_local_datetime(data["appointment_start"], tz)

@@ -211,7 +211,7 @@ def calendar_feed(request):
     from django.conf import settings
     from django.urls import reverse
 
-    from needlecare.scheduling.services import create_feed
+    from needlecare.scheduling.services.feeds import create_feed
 
     # The patient's own credential: staff's two-step requirement does not apply to it.
     _, raw = create_feed(

@@ -24,7 +24,7 @@ from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
 from needlecare.plans.models import TreatmentPlan
-from needlecare.scheduling import selectors, services
+from needlecare.scheduling import selectors
 from needlecare.scheduling.models import Appointment, Device, Room
 from needlecare.scheduling.schemas import (
     AppointmentIn,
@@ -40,6 +40,17 @@ from needlecare.scheduling.schemas import (
     SlotList,
     SlotQuery,
     StatusIn,
+)
+from needlecare.scheduling.services import series
+from needlecare.scheduling.services.booking import (
+    MAX_DAYS_AHEAD,
+    Booking,
+    BookingRefused,
+    SlotTaken,
+    book_appointment,
+    cancel_appointment,
+    move_appointment,
+    set_status,
 )
 
 router = Router(tags=["scheduling"])
@@ -73,12 +84,12 @@ def out(appointment: Appointment) -> dict[str, Any]:
     }
 
 
-def refused(error: services.BookingRefused) -> Status:
+def refused(error: BookingRefused) -> Status:
     reasons = {field: " ".join(messages) for field, messages in error.message_dict.items()}
     return Status(409, {"detail": " ".join(reasons.values()), "code": "refused", "reasons": reasons})
 
 
-def taken(error: services.SlotTaken) -> Status:
+def taken(error: SlotTaken) -> Status:
     return Status(409, {"detail": error.message, "code": "slot_taken", "reasons": {}})
 
 
@@ -142,7 +153,7 @@ def list_slots(request, query: Query[SlotQuery]):  # type: ignore[no-untyped-def
     last = min(
         query.last or first + timedelta(days=MAX_SLOT_DAYS),
         first + timedelta(days=MAX_SLOT_DAYS),
-        today + timedelta(days=services.MAX_DAYS_AHEAD),  # bookings open up to two years ahead
+        today + timedelta(days=MAX_DAYS_AHEAD),  # bookings open up to two years ahead
     )
     note = ""
     if patient is not None and kind.is_treatment:
@@ -199,7 +210,7 @@ def book(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
     if payload.session_number is not None and plan is None:
         raise HttpError(422, "session_number needs the plan_id it belongs to.")
     try:
-        booking = services.Booking(
+        booking = Booking(
             patient=patient,
             practitioner=practitioner,
             type=kind,
@@ -210,12 +221,12 @@ def book(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
             session_number=payload.session_number,
             reason=payload.reason,
         )
-        appointment = services.book_appointment(
+        appointment = book_appointment(
             clinic=request.clinic, booking=booking, by=request.user, request=request
         )
-    except services.BookingRefused as error:
+    except BookingRefused as error:
         return refused(error)
-    except services.SlotTaken as error:
+    except SlotTaken as error:
         return taken(error)
     return Status(201, out(selectors.appointment_for(request.clinic, appointment.pk)))
 
@@ -236,7 +247,7 @@ def move(request, appointment_id: UUID, payload: MoveIn):  # type: ignore[no-unt
     appointment = selectors.appointment_for(request.clinic, appointment_id)
     practitioner = _practitioner(request, payload.practitioner_id) if payload.practitioner_id else None
     try:
-        services.move_appointment(
+        move_appointment(
             appointment=appointment,
             starts_at=_utc(payload.starts_at),
             practitioner=practitioner,
@@ -246,9 +257,9 @@ def move(request, appointment_id: UUID, payload: MoveIn):  # type: ignore[no-unt
             by=request.user,
             request=request,
         )
-    except services.BookingRefused as error:
+    except BookingRefused as error:
         return refused(error)
-    except services.SlotTaken as error:
+    except SlotTaken as error:
         return taken(error)
     return out(selectors.appointment_for(request.clinic, appointment_id))
 
@@ -257,10 +268,8 @@ def move(request, appointment_id: UUID, payload: MoveIn):  # type: ignore[no-unt
 def cancel(request, appointment_id: UUID, payload: CancelIn):  # type: ignore[no-untyped-def]
     appointment = selectors.appointment_for(request.clinic, appointment_id)
     try:
-        services.cancel_appointment(
-            appointment=appointment, reason=payload.reason, by=request.user, request=request
-        )
-    except services.BookingRefused as error:
+        cancel_appointment(appointment=appointment, reason=payload.reason, by=request.user, request=request)
+    except BookingRefused as error:
         return refused(error)
     return out(appointment)
 
@@ -270,8 +279,8 @@ def change_status(request, appointment_id: UUID, payload: StatusIn):  # type: ig
     """Check in (on the day), complete (after check-in) or record a no-show (after the start time)."""
     appointment = selectors.appointment_for(request.clinic, appointment_id)
     try:
-        services.set_status(appointment=appointment, status=payload.status, by=request.user, request=request)
-    except services.BookingRefused as error:
+        set_status(appointment=appointment, status=payload.status, by=request.user, request=request)
+    except BookingRefused as error:
         return refused(error)
     return out(appointment)
 
@@ -285,7 +294,7 @@ def _sane(day: date) -> date:
 def _utc(moment: datetime) -> datetime:
     """The moment in UTC; a moment beyond what a calendar holds is refused like any other bad time."""
     if not EARLIEST.year <= moment.year <= LATEST.year:
-        raise services.BookingRefused({"starts_at": "Choose a time from now on, up to two years ahead."})
+        raise BookingRefused({"starts_at": "Choose a time from now on, up to two years ahead."})
     return moment.astimezone(UTC)
 
 
@@ -334,7 +343,7 @@ def propose(request, plan_id: UUID, query: Query[SeriesQuery]):  # type: ignore[
     for the maintenance visit; nothing is booked. `refusal` says why nothing can be proposed."""
     plan = _plan_of_clinic(request, plan_id)
     practitioner = _practitioner(request, query.practitioner_id or request.user.pk)
-    proposal = services.propose_series(plan=plan, practitioner=practitioner)
+    proposal = series.propose_series(plan=plan, practitioner=practitioner)
     record_patient_read(
         patient=plan.patient, by=request.user, action="appointment.propose_series", request=request
     )
@@ -374,7 +383,7 @@ def book_series(request, plan_id: UUID, payload: SeriesIn):  # type: ignore[no-u
         raise HttpError(422, "Each session number once.")
     try:
         bookings = [
-            services.Booking(
+            Booking(
                 patient=plan.patient,
                 practitioner=practitioner,
                 type=treatment if v.session_number else maintenance,
@@ -385,12 +394,12 @@ def book_series(request, plan_id: UUID, payload: SeriesIn):  # type: ignore[no-u
             )
             for v in payload.visits
         ]
-        booked = services.book_series(
+        booked = series.book_series(
             clinic=request.clinic, plan=plan, bookings=bookings, by=request.user, request=request
         )
-    except services.BookingRefused as error:
+    except BookingRefused as error:
         return refused(error)
-    except services.SlotTaken as error:
+    except SlotTaken as error:
         return taken(error)
     found = list(selectors.appointments_of_clinic(request.clinic).filter(pk__in=[a.pk for a in booked]))
     return Status(201, {"items": [out(a) for a in found], "count": len(found)})

@@ -336,9 +336,11 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
 
             create_aftercare(treatment=treatment, by=by, request=request)
             # The day's treatment visit in the calendar is now done.
-            from needlecare.scheduling.services import complete_visit_for_session
+            from needlecare.scheduling.services.booking import complete_visit_for_session
 
-            complete_visit_for_session(treatment=treatment, by=by, request=request)
+            complete_visit_for_session(
+                patient=patient, performed_on=treatment.performed_on, by=by, request=request
+            )
     except IntegrityError:
         kit = data.blood_kit_id.strip()
         if kit and Treatment.objects.filter(clinic_id=patient.clinic_id, blood_kit_id=kit).exists():

@@ -24,7 +24,7 @@ from needlecare.factories import (
 )
 from needlecare.scheduling.models import Appointment, Device
 from needlecare.scheduling.selectors import at_local, type_by_code
-from needlecare.scheduling.services import ensure_default_types
+from needlecare.scheduling.services.setup import ensure_default_types
 from needlecare.screening.services import screen_patient
 from needlecare.treatments.models import Treatment
 from needlecare.treatments.services import SessionInput, ZoneEntry, record_treatment

@@ -223,7 +223,7 @@ def test_the_import_pages_upload_map_check_and_import(signed_in, world_a, owner)
 
 
 def test_rows_with_an_appointment_book_it_or_say_why_not(client, world_a, owner):
-    from needlecare.scheduling.services import set_working_hours
+    from needlecare.scheduling.services.setup import set_working_hours
 
     set_working_hours(
         clinic=world_a.clinic,

@@ -8,15 +8,14 @@ import pytest
 from needlecare.core.months import add_calendar_months
 from needlecare.scheduling.models import Appointment, TimeOff
 from needlecare.scheduling.selectors import local_day
-from needlecare.scheduling.services import (
+from needlecare.scheduling.services.booking import (
     Booking,
     BookingRefused,
     SlotTaken,
     book_appointment,
-    book_series,
     move_appointment,
-    propose_series,
 )
+from needlecare.scheduling.services.series import book_series, propose_series
 from needlecare.scheduling.tests.conftest import london, make_plan
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from needlecare.factories import make_intake
 from needlecare.protocols import DEFAULT_PATH, load_default, load_protocol
 from needlecare.scheduling.models import Appointment, Device
 from needlecare.scheduling.selectors import at_local, type_by_code
-from needlecare.scheduling.services import ensure_default_types
+from needlecare.scheduling.services.setup import ensure_default_types
 from needlecare.screening.services import screen_patient
 from needlecare.treatments.models import Treatment
 from needlecare.treatments.numbing import allergens_in, contained, numbing_of
