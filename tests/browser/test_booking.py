@@ -13,7 +13,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
-from needlecare.factories import (
+from needlecare.scheduling.models import Appointment, Device, Room, Status, WorkingHours
+from needlecare.scheduling.selectors import at_local, type_by_code
+from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.testing.factories import (
     PASSWORD,
     ClinicFactory,
     MembershipFactory,
@@ -21,10 +24,7 @@ from needlecare.factories import (
     make_intake,
     make_patient,
 )
-from needlecare.scheduling.models import Appointment, Device, Room, Status, WorkingHours
-from needlecare.scheduling.selectors import at_local, type_by_code
-from needlecare.scheduling.tests.conftest import make_plan
-from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.testing.plans import scheduled_plan
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,7 +60,7 @@ def test_front_desk_books_a_series_from_the_plan_and_checks_a_patient_in(live_se
     make_intake(patient, by=practitioner)
     today = clinic_today(clinic)
     screen_patient(patient=patient, by=practitioner, on=today)
-    plan = make_plan(patient, practitioner, start=today + timedelta(days=7), sessions=3)
+    plan = scheduled_plan(patient, practitioner, start=today + timedelta(days=7), sessions=3)
     walk_in = make_patient(clinic, by=desk, given_name="Ben", family_name="Brennan")
     now = timezone.now()
     waiting = Appointment.objects.create(

@@ -11,7 +11,10 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
-from needlecare.factories import (
+from needlecare.portal.services import issue_link
+from needlecare.scheduling.models import Appointment, Device, Room, WorkingHours
+from needlecare.scheduling.services import ensure_default_types
+from needlecare.testing.factories import (
     PASSWORD,
     ClinicFactory,
     MembershipFactory,
@@ -19,10 +22,8 @@ from needlecare.factories import (
     make_intake,
     make_patient,
 )
-from needlecare.outcomes.tests.test_forecasting import score, treat
-from needlecare.portal.services import issue_link
-from needlecare.scheduling.models import Appointment, Device, Room, WorkingHours
-from needlecare.scheduling.services import ensure_default_types
+from needlecare.testing.outcomes import score
+from needlecare.testing.treatments import treat
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from needlecare.clinics.models import Role
-from needlecare.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory, make_patient
+from needlecare.testing.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory, make_patient
 from tests.browser.support import ARTIFACTS, chromium, watched_page
 
 EMAIL = "olivia.marsh@journey.clinic"

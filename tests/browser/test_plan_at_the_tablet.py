@@ -10,7 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
-from needlecare.factories import (
+from needlecare.plans.models import PlanStatus, TreatmentPlan
+from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.testing.factories import (
     PASSWORD,
     ClinicFactory,
     MembershipFactory,
@@ -18,8 +20,6 @@ from needlecare.factories import (
     make_intake,
     make_patient,
 )
-from needlecare.plans.models import PlanStatus, TreatmentPlan
-from needlecare.screening.services import clinic_today, screen_patient
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 
 from needlecare.clinics.models import Role
 from needlecare.consent.models import ConsentSignature
-from needlecare.factories import (
+from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.testing.factories import (
     PASSWORD,
     ClinicFactory,
     MembershipFactory,
@@ -20,9 +21,8 @@ from needlecare.factories import (
     make_intake,
     make_patient,
 )
-from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.testing.plans import active_plan
 from needlecare.treatments.models import Treatment
-from needlecare.treatments.tests.conftest import active_plan
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

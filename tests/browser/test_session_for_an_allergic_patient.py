@@ -13,7 +13,12 @@ import pytest
 from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
-from needlecare.factories import (
+from needlecare.scheduling.models import Appointment, Device
+from needlecare.scheduling.selectors import at_local, type_by_code
+from needlecare.scheduling.services import ensure_default_types
+from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.testing.consent import sign_consent
+from needlecare.testing.factories import (
     PASSWORD,
     ClinicFactory,
     MembershipFactory,
@@ -21,13 +26,9 @@ from needlecare.factories import (
     make_intake,
     make_patient,
 )
-from needlecare.scheduling.models import Appointment, Device
-from needlecare.scheduling.selectors import at_local, type_by_code
-from needlecare.scheduling.services import ensure_default_types
-from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.testing.plans import active_plan
 from needlecare.treatments.models import Treatment
 from needlecare.treatments.services import SessionInput, ZoneEntry, record_treatment
-from needlecare.treatments.tests.conftest import active_plan, sign_consent
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 from django.db import connection, connections
 
-from needlecare.factories import make_patient
 from needlecare.scheduling.services import Booking, SlotTaken, book_appointment
-from needlecare.scheduling.tests.conftest import london
+from needlecare.testing.clock import london
+from needlecare.testing.factories import make_patient
 
 ATTEMPTS = 50
 
@@ -101,9 +101,9 @@ def test_fifty_simultaneous_bookings_of_one_slot_make_exactly_one_appointment(ca
 def test_fifty_simultaneous_treatments_for_the_only_room_make_exactly_one_appointment(cal, tmp_path):
     """Different practitioners, one room: the room (not the practitioner) is what is fought over."""
     from needlecare.clinics.models import Role
-    from needlecare.factories import MembershipFactory
     from needlecare.scheduling.models import Room
-    from needlecare.scheduling.tests.conftest import working_week
+    from needlecare.testing.factories import MembershipFactory
+    from needlecare.testing.scheduling import working_week
 
     Room.objects.filter(clinic=cal.clinic).exclude(name="Room 1").update(is_active=False)
     practitioners = [
