@@ -208,9 +208,9 @@ def seed(size: int):  # type: ignore[no-untyped-def]
     from datetime import time as clock
 
     from needlecare.clinics.models import Role
-    from needlecare.factories import ClinicFactory, MembershipFactory, UserFactory, make_patient
     from needlecare.scheduling.models import Appointment, Device, Room, WorkingHours
     from needlecare.scheduling.selectors import at_local, type_by_code
+    from needlecare.testing.factories import ClinicFactory, MembershipFactory, UserFactory, make_patient
 
     clinic = ClinicFactory(name="Benchmark Clinic")
     practitioners = []

@@ -324,10 +324,10 @@ def setup_world(patients: int) -> dict[str, Any]:
     from needlecare.clinics.models import Membership, Role
     from needlecare.consent.models import ConsentSignature
     from needlecare.consent.services import ensure_default_template
-    from needlecare.factories import ClinicFactory, MembershipFactory, make_intake, make_patient
     from needlecare.scheduling.models import Device, Room, WorkingHours
     from needlecare.scheduling.selectors import at_local
     from needlecare.screening.services import screen_patient
+    from needlecare.testing.factories import ClinicFactory, MembershipFactory, make_intake, make_patient
 
     def clinic_with_staff(name: str):  # type: ignore[no-untyped-def]
         clinic = ClinicFactory(name=name)

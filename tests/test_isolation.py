@@ -111,8 +111,8 @@ def _a_session(world):  # type: ignore[no-untyped-def]
     from decimal import Decimal
 
     from needlecare.core.clock import clinic_today
+    from needlecare.testing.consent import sign_consent
     from needlecare.treatments.services import SessionInput, ZoneEntry, record_adverse_event, record_treatment
-    from needlecare.treatments.tests.conftest import sign_consent
 
     sign_consent(world.patient)
     today = clinic_today(world.clinic)

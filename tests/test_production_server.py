@@ -27,7 +27,7 @@ from io import BytesIO
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from needlecare.clinics.models import Role
-from needlecare.factories import ClinicFactory, MembershipFactory, make_patient
+from needlecare.testing.factories import ClinicFactory, MembershipFactory, make_patient
 from needlecare.outcomes.services import upload_photo
 
 clinic = ClinicFactory(name="Served Clinic")

@@ -1,4 +1,5 @@
-"""What every browser test shares: Debian's Chromium, a page that records every error, screenshots."""
+"""What every browser test shares: Debian's Chromium, a page that records every error, signing in,
+screenshots. The fixtures built on them are in conftest.py."""
 
 import contextlib
 import os
@@ -8,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from needlecare.testing.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -58,6 +61,14 @@ def watched_page(browser: Browser, problems: list[str], width: int = 1280, heigh
         " + ' at ' + e.sourceFile + ':' + e.lineNumber));"
     )
     return page
+
+
+def sign_in(page: Page, live_server, email: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Sign in on the login page as `email` (with the factories' password unless told)."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -14,19 +14,18 @@ from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
 from needlecare.core.clock import clinic_today
-from needlecare.factories import (
-    PASSWORD,
+from needlecare.scheduling.models import Appointment, Device, Room, Status, WorkingHours
+from needlecare.scheduling.selectors import at_local, type_by_code
+from needlecare.screening.services import screen_patient
+from needlecare.testing.factories import (
     ClinicFactory,
     MembershipFactory,
     UserFactory,
     make_intake,
     make_patient,
 )
-from needlecare.scheduling.models import Appointment, Device, Room, Status, WorkingHours
-from needlecare.scheduling.selectors import at_local, type_by_code
-from needlecare.scheduling.tests.conftest import make_plan
-from needlecare.screening.services import screen_patient
-from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
+from needlecare.testing.plans import scheduled_plan
+from tests.browser.support import no_horizontal_overflow, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +44,7 @@ def fits(page, what: str) -> None:  # type: ignore[no-untyped-def]
     assert overflow <= 0, f"{what} is {overflow} px wider than a 768 px tablet"
 
 
-def test_front_desk_books_a_series_from_the_plan_and_checks_a_patient_in(live_server):
+def test_front_desk_books_a_series_from_the_plan_and_checks_a_patient_in(live_server, open_page, problems):
     clinic = ClinicFactory(name="Series Skin Clinic")
     desk = UserFactory(email=EMAIL, full_name="Frankie Doyle")
     MembershipFactory(user=desk, clinic=clinic, role=Role.FRONT_DESK)
@@ -61,7 +60,7 @@ def test_front_desk_books_a_series_from_the_plan_and_checks_a_patient_in(live_se
     make_intake(patient, by=practitioner)
     today = clinic_today(clinic)
     screen_patient(patient=patient, by=practitioner, on=today)
-    plan = make_plan(patient, practitioner, start=today + timedelta(days=7), sessions=3)
+    plan = scheduled_plan(patient, practitioner, start=today + timedelta(days=7), sessions=3)
     walk_in = make_patient(clinic, by=desk, given_name="Ben", family_name="Brennan")
     now = timezone.now()
     waiting = Appointment.objects.create(
@@ -72,54 +71,48 @@ def test_front_desk_books_a_series_from_the_plan_and_checks_a_patient_in(live_se
         starts_at=now - timedelta(minutes=1),
         ends_at=now + timedelta(minutes=29),
     )
-    problems: list[str] = []
+    page = open_page(**TABLET)
+    sign_in(page, live_server, EMAIL)
 
-    with chromium() as browser:
-        page = watched_page(browser, problems, **TABLET)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("E-mail").fill(EMAIL)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    panel = page.locator(".appointments-panel")
+    expect(panel).to_contain_text("Nothing booked.")
+    panel.get_by_role("link", name="Book").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Appointments")
+    fits(page, "the patient's appointments")
+    screenshot(page, "booking-01-patient-appointments")
 
-        page.goto(f"{live_server.url}/patients/{patient.pk}/")
-        panel = page.locator(".appointments-panel")
-        expect(panel).to_contain_text("Nothing booked.")
-        panel.get_by_role("link", name="Book").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Appointments")
-        fits(page, "the patient's appointments")
-        screenshot(page, "booking-01-patient-appointments")
+    page.get_by_role("link", name="Book the sessions").click()
+    rows = page.locator("table.series tbody tr")
+    expect(rows).to_have_count(4)  # three sessions and the maintenance visit
+    expect(rows.first).to_contain_text("Session 1")
+    expect(page.get_by_label("Session 1 day")).to_have_value((today + timedelta(days=7)).isoformat())
+    fits(page, "the series proposal")
+    screenshot(page, "booking-02-series-proposal")
+    page.get_by_role("button", name="Book these visits").click()
 
-        page.get_by_role("link", name="Book the sessions").click()
-        rows = page.locator("table.series tbody tr")
-        expect(rows).to_have_count(4)  # three sessions and the maintenance visit
-        expect(rows.first).to_contain_text("Session 1")
-        expect(page.get_by_label("Session 1 day")).to_have_value((today + timedelta(days=7)).isoformat())
-        fits(page, "the series proposal")
-        screenshot(page, "booking-02-series-proposal")
-        page.get_by_role("button", name="Book these visits").click()
+    expect(page.get_by_role("status")).to_contain_text("Booked 4 visits of the plan.")
+    expect(page.locator("table tbody tr", has_text="session 3")).to_have_count(1)
+    fits(page, "the booked series")
+    screenshot(page, "booking-03-series-booked")
+    assert Appointment.objects.filter(plan=plan, status=Status.BOOKED).count() == 4
 
-        expect(page.get_by_role("status")).to_contain_text("Booked 4 visits of the plan.")
-        expect(page.locator("table tbody tr", has_text="session 3")).to_have_count(1)
-        fits(page, "the booked series")
-        screenshot(page, "booking-03-series-booked")
-        assert Appointment.objects.filter(plan=plan, status=Status.BOOKED).count() == 4
-
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
-        card = page.locator(f"#appt-{waiting.pk}")
-        expect(card).to_contain_text("Ben Brennan")
-        page.evaluate("window.stillTheSamePage = true")
-        card.get_by_role("button", name="Check in").click()
-        expect(page.locator(f"#appt-{waiting.pk}")).to_contain_text("Checked in")
-        assert page.evaluate("window.stillTheSamePage") is True  # no full reload
-        fits(page, "the day view")
-        screenshot(page, "booking-04-day-view-checked-in")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
+    card = page.locator(f"#appt-{waiting.pk}")
+    expect(card).to_contain_text("Ben Brennan")
+    page.evaluate("window.stillTheSamePage = true")
+    card.get_by_role("button", name="Check in").click()
+    expect(page.locator(f"#appt-{waiting.pk}")).to_contain_text("Checked in")
+    assert page.evaluate("window.stillTheSamePage") is True  # no full reload
+    fits(page, "the day view")
+    screenshot(page, "booking-04-day-view-checked-in")
 
     waiting.refresh_from_db()
     assert waiting.status == Status.CHECKED_IN
     assert problems == []
 
 
-def test_front_desk_moves_and_cancels_from_the_day_view_without_a_reload(live_server):
+def test_front_desk_moves_and_cancels_from_the_day_view_without_a_reload(live_server, open_page, problems):
     clinic = ClinicFactory(name="Moves Skin Clinic")
     desk = UserFactory(email=EMAIL, full_name="Frankie Doyle")
     MembershipFactory(user=desk, clinic=clinic, role=Role.FRONT_DESK)
@@ -144,60 +137,54 @@ def test_front_desk_moves_and_cancels_from_the_day_view_without_a_reload(live_se
         )
 
     moving, leaving = appointment_at(10, "Mara"), appointment_at(11, "Leo")
-    problems: list[str] = []
+    page = open_page(**TABLET)
+    sign_in(page, live_server, EMAIL)
+    page.goto(f"{live_server.url}/calendar/?date={tomorrow.isoformat()}")
+    expect(page.locator(f"#appt-{moving.pk}")).to_contain_text("Mara Quinn")
+    page.evaluate("window.samePage = true")
 
-    with chromium() as browser:
-        page = watched_page(browser, problems, **TABLET)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("E-mail").fill(EMAIL)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.goto(f"{live_server.url}/calendar/?date={tomorrow.isoformat()}")
-        expect(page.locator(f"#appt-{moving.pk}")).to_contain_text("Mara Quinn")
-        page.evaluate("window.samePage = true")
+    # Move: the card opens its own form; a taken time is refused in place (409), then a free one works.
+    card = page.locator(f"#appt-{moving.pk}")
+    card.get_by_role("link", name="Move", exact=True).click()
+    card.get_by_label("Time").fill("11:00")
+    card.get_by_role("button", name="Move", exact=True).click()
+    expect(card.get_by_role("alert")).to_contain_text("Slot taken")
+    fits(page, "the day view with a refused move")
+    screenshot(page, "booking-05-move-refused-in-the-card")
+    card.get_by_label("Time").fill("15:00")
+    card.get_by_role("button", name="Move", exact=True).click()
+    # The grid reloads: the card sits at its new time and 10:00 is free again.
+    expect(page.locator(f"#appt-{moving.pk} .appt-time")).to_have_text("15:00–15:30")
+    expect(page.locator("a.free", has_text="10:00 free")).to_have_count(1)
 
-        # Move: the card opens its own form; a taken time is refused in place (409), then a free one works.
-        card = page.locator(f"#appt-{moving.pk}")
-        card.get_by_role("link", name="Move", exact=True).click()
-        card.get_by_label("Time").fill("11:00")
-        card.get_by_role("button", name="Move", exact=True).click()
-        expect(card.get_by_role("alert")).to_contain_text("Slot taken")
-        fits(page, "the day view with a refused move")
-        screenshot(page, "booking-05-move-refused-in-the-card")
-        card.get_by_label("Time").fill("15:00")
-        card.get_by_role("button", name="Move", exact=True).click()
-        # The grid reloads: the card sits at its new time and 10:00 is free again.
-        expect(page.locator(f"#appt-{moving.pk} .appt-time")).to_have_text("15:00–15:30")
-        expect(page.locator("a.free", has_text="10:00 free")).to_have_count(1)
+    # Cancel another, with a reason.
+    card = page.locator(f"#appt-{leaving.pk}")
+    card.get_by_role("link", name="Cancel", exact=True).click()
+    card.get_by_label("Reason for cancelling").fill("Unwell, will call to rebook")
+    card.get_by_role("button", name="Cancel appointment").click()
+    expect(page.locator(f"#appt-{leaving.pk} .appt-badge")).to_have_text("Cancelled")
+    expect(page.locator("a.free", has_text="11:00 free")).to_have_count(1)
+    assert page.evaluate("window.samePage") is True, "moving or cancelling reloaded the whole page"
+    fits(page, "the day view after a move and a cancellation")
+    screenshot(page, "booking-06-moved-and-cancelled")
 
-        # Cancel another, with a reason.
-        card = page.locator(f"#appt-{leaving.pk}")
-        card.get_by_role("link", name="Cancel", exact=True).click()
-        card.get_by_label("Reason for cancelling").fill("Unwell, will call to rebook")
-        card.get_by_role("button", name="Cancel appointment").click()
-        expect(page.locator(f"#appt-{leaving.pk} .appt-badge")).to_have_text("Cancelled")
-        expect(page.locator("a.free", has_text="11:00 free")).to_have_count(1)
-        assert page.evaluate("window.samePage") is True, "moving or cancelling reloaded the whole page"
-        fits(page, "the day view after a move and a cancellation")
-        screenshot(page, "booking-06-moved-and-cancelled")
+    # The week view offers the same inline form; "Keep" closes it again.
+    page.goto(f"{live_server.url}/calendar/?view=week&date={tomorrow.isoformat()}")
+    card = page.locator(f"#appt-{moving.pk}")
+    card.get_by_role("link", name="Move", exact=True).click()
+    expect(card.get_by_label("Time")).to_have_value("15:00")
+    fits(page, "the week view with an open move form")
+    card.get_by_role("link", name="Keep").click()
+    expect(card.get_by_role("link", name="Move", exact=True)).to_be_visible()
 
-        # The week view offers the same inline form; "Keep" closes it again.
-        page.goto(f"{live_server.url}/calendar/?view=week&date={tomorrow.isoformat()}")
-        card = page.locator(f"#appt-{moving.pk}")
-        card.get_by_role("link", name="Move", exact=True).click()
-        expect(card.get_by_label("Time")).to_have_value("15:00")
-        fits(page, "the week view with an open move form")
-        card.get_by_role("link", name="Keep").click()
-        expect(card.get_by_role("link", name="Move", exact=True)).to_be_visible()
-
-        # On the appointment page the move form posts with htmx too and swaps only the page's body.
-        page.goto(f"{live_server.url}/appointments/{moving.pk}/")
-        page.evaluate("window.samePage = true")
-        page.locator("#id_time").fill("16:00")
-        page.get_by_role("button", name="Move", exact=True).click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("16:00")
-        expect(page.locator("#appointment-page").get_by_role("status")).to_contain_text("Moved.")
-        assert page.evaluate("window.samePage") is True, "the appointment page reloaded to move"
+    # On the appointment page the move form posts with htmx too and swaps only the page's body.
+    page.goto(f"{live_server.url}/appointments/{moving.pk}/")
+    page.evaluate("window.samePage = true")
+    page.locator("#id_time").fill("16:00")
+    page.get_by_role("button", name="Move", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("16:00")
+    expect(page.locator("#appointment-page").get_by_role("status")).to_contain_text("Moved.")
+    assert page.evaluate("window.samePage") is True, "the appointment page reloaded to move"
 
     moving.refresh_from_db()
     leaving.refresh_from_db()

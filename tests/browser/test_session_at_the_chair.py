@@ -13,18 +13,17 @@ from playwright.sync_api import Page, expect
 from needlecare.clinics.models import Role
 from needlecare.consent.models import ConsentSignature
 from needlecare.core.clock import clinic_today
-from needlecare.factories import (
-    PASSWORD,
+from needlecare.screening.services import screen_patient
+from needlecare.testing.factories import (
     ClinicFactory,
     MembershipFactory,
     UserFactory,
     make_intake,
     make_patient,
 )
-from needlecare.screening.services import screen_patient
+from needlecare.testing.plans import active_plan
 from needlecare.treatments.models import Treatment
-from needlecare.treatments.tests.conftest import active_plan
-from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
+from tests.browser.support import no_horizontal_overflow, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +49,9 @@ def fits(page: Page, what: str) -> None:
     assert overflow <= 0, f"{what} is {overflow} px wider than a 768 px tablet"
 
 
-def test_patient_signs_consent_on_the_tablet_and_the_practitioner_records_the_session(live_server):
+def test_patient_signs_consent_on_the_tablet_and_the_practitioner_records_the_session(
+    live_server, open_page, problems
+):
     clinic = ClinicFactory(name="Chairside Clinic")
     practitioner = UserFactory(email=EMAIL, full_name="Nadia Rahman")
     MembershipFactory(user=practitioner, clinic=clinic, role=Role.PRACTITIONER)
@@ -59,74 +60,68 @@ def test_patient_signs_consent_on_the_tablet_and_the_practitioner_records_the_se
     today = clinic_today(clinic)
     screen_patient(patient=patient, by=practitioner, on=today - timedelta(days=3))
     active_plan(patient, practitioner)  # cheeks, 1.0-1.5 mm, pen
-    problems: list[str] = []
+    page = open_page(**TABLET)
+    sign_in(page, live_server, EMAIL)
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    expect(page.locator(".consent-panel")).to_contain_text("No signed consent.")
+    fits(page, "the patient page")
 
-    with chromium() as browser:
-        page = watched_page(browser, problems, **TABLET)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("E-mail").fill(EMAIL)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.goto(f"{live_server.url}/patients/{patient.pk}/")
-        expect(page.locator(".consent-panel")).to_contain_text("No signed consent.")
-        fits(page, "the patient page")
+    # Consent: the patient reads, answers the photo question, types their name and signs.
+    page.get_by_role("link", name="Sign consent on the tablet").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Consent to microneedling")
+    expect(page.get_by_label("Consent text")).to_contain_text("The results are not permanent")
+    fits(page, "the consent page")
+    page.get_by_role("button", name="Sign consent").click()  # nothing drawn yet
+    expect(page.locator(".consent-sign")).to_contain_text("Please sign in the box.")
+    assert len(problems) == 2 and all("422" in p for p in problems)  # the refusal, as intended
+    problems.clear()
+    page.get_by_label("No, I do not agree").check()
+    page.get_by_label("Your full name").fill("Iris Calloway")
+    draw_signature(page)
+    assert page.locator("#id_signature").input_value().startswith("M")
+    screenshot(page, "chair-01-consent-signed")
+    page.get_by_role("button", name="Sign consent").click()
+    expect(page.get_by_role("status")).to_contain_text("Consent signed (version 1).")
+    expect(page.locator(".consent-document")).to_contain_text("In force")
+    expect(page.locator(".signature-svg path")).to_have_count(1)
+    signature = ConsentSignature.objects.get(patient=patient)
+    assert signature.signed_name == "Iris Calloway" and signature.photo_use is False
+    assert signature.signature_svg.count("M") == 2 and signature.signature_svg.count("L") >= 5
+    assert signature.witnessed_by == practitioner
+    fits(page, "the signed consent")
+    screenshot(page, "chair-02-consent-document")
 
-        # Consent: the patient reads, answers the photo question, types their name and signs.
-        page.get_by_role("link", name="Sign consent on the tablet").click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Consent to microneedling")
-        expect(page.get_by_label("Consent text")).to_contain_text("The results are not permanent")
-        fits(page, "the consent page")
-        page.get_by_role("button", name="Sign consent").click()  # nothing drawn yet
-        expect(page.locator(".consent-sign")).to_contain_text("Please sign in the box.")
-        assert len(problems) == 2 and all("422" in p for p in problems)  # the refusal, as intended
-        problems.clear()
-        page.get_by_label("No, I do not agree").check()
-        page.get_by_label("Your full name").fill("Iris Calloway")
-        draw_signature(page)
-        assert page.locator("#id_signature").input_value().startswith("M")
-        screenshot(page, "chair-01-consent-signed")
-        page.get_by_role("button", name="Sign consent").click()
-        expect(page.get_by_role("status")).to_contain_text("Consent signed (version 1).")
-        expect(page.locator(".consent-document")).to_contain_text("In force")
-        expect(page.locator(".signature-svg path")).to_have_count(1)
-        signature = ConsentSignature.objects.get(patient=patient)
-        assert signature.signed_name == "Iris Calloway" and signature.photo_use is False
-        assert signature.signature_svg.count("M") == 2 and signature.signature_svg.count("L") >= 5
-        assert signature.witnessed_by == practitioner
-        fits(page, "the signed consent")
-        screenshot(page, "chair-02-consent-document")
+    # The session: pre-filled from the plan; the practitioner adds what is in their hand.
+    page.goto(f"{live_server.url}/patients/{patient.pk}/")
+    expect(page.locator(".consent-panel")).to_contain_text("Signed")
+    page.get_by_role("link", name="Record a session").click()
+    expect(page.locator("#id_device")).to_have_value("pen")
+    expect(page.locator("#id_zones-0-zone")).to_have_value("cheeks")
+    fits(page, "the session form")
+    page.get_by_label("Device model").fill("Dermapen 4")
+    page.get_by_label("Device serial number").fill("DP4-22871")
+    page.get_by_label("Cartridge id").fill("CART-0001")
+    page.get_by_label("Cartridge lot").fill("LOT-2026-11A")
+    page.get_by_label("Cartridge expiry").fill("2028-06-30")
+    page.locator("#id_numbing_agent").select_option(index=1)
+    page.get_by_label("Numbing minutes").fill("30")
+    page.locator("#id_zones-0-depth_mm").fill("1.25")
+    page.locator("#id_zones-0-passes").fill("3")
+    page.get_by_label("Duration (minutes)").fill("45")
+    screenshot(page, "chair-03-session-form")
+    page.get_by_role("button", name="Check the summary").click()
 
-        # The session: pre-filled from the plan; the practitioner adds what is in their hand.
-        page.goto(f"{live_server.url}/patients/{patient.pk}/")
-        expect(page.locator(".consent-panel")).to_contain_text("Signed")
-        page.get_by_role("link", name="Record a session").click()
-        expect(page.locator("#id_device")).to_have_value("pen")
-        expect(page.locator("#id_zones-0-zone")).to_have_value("cheeks")
-        fits(page, "the session form")
-        page.get_by_label("Device model").fill("Dermapen 4")
-        page.get_by_label("Device serial number").fill("DP4-22871")
-        page.get_by_label("Cartridge id").fill("CART-0001")
-        page.get_by_label("Cartridge lot").fill("LOT-2026-11A")
-        page.get_by_label("Cartridge expiry").fill("2028-06-30")
-        page.locator("#id_numbing_agent").select_option(index=1)
-        page.get_by_label("Numbing minutes").fill("30")
-        page.locator("#id_zones-0-depth_mm").fill("1.25")
-        page.locator("#id_zones-0-passes").fill("3")
-        page.get_by_label("Duration (minutes)").fill("45")
-        screenshot(page, "chair-03-session-form")
-        page.get_by_role("button", name="Check the summary").click()
-
-        # The summary the practitioner checks before saving.
-        expect(page.get_by_role("heading", level=1)).to_have_text("Check before saving")
-        expect(page.locator(".zone-summary")).to_contain_text("1.25 mm")
-        expect(page.locator(".summary")).to_contain_text("LOT-2026-11A")
-        fits(page, "the session summary")
-        screenshot(page, "chair-04-summary")
-        assert not Treatment.objects.exists()  # nothing is saved before the check
-        page.get_by_role("button", name="Save session").click()
-        expect(page.get_by_role("status")).to_contain_text("saved")
-        fits(page, "the session record")
-        screenshot(page, "chair-05-session")
+    # The summary the practitioner checks before saving.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check before saving")
+    expect(page.locator(".zone-summary")).to_contain_text("1.25 mm")
+    expect(page.locator(".summary")).to_contain_text("LOT-2026-11A")
+    fits(page, "the session summary")
+    screenshot(page, "chair-04-summary")
+    assert not Treatment.objects.exists()  # nothing is saved before the check
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    fits(page, "the session record")
+    screenshot(page, "chair-05-session")
 
     session = Treatment.objects.get(patient=patient)
     assert session.cartridge.lot == "LOT-2026-11A" and session.practitioner == practitioner

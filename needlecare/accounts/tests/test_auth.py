@@ -9,7 +9,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from needlecare.accounts.models import ApiToken, User
-from needlecare.factories import PASSWORD
+from needlecare.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 
 from needlecare.aftercare import services
-from needlecare.aftercare.tests.conftest import record_session
+from needlecare.testing.treatments import record_session
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 

@@ -10,7 +10,8 @@ from needlecare.aftercare import sender, services
 from needlecare.aftercare.messages import message_id
 from needlecare.aftercare.models import Reminder, State
 from needlecare.aftercare.sms import LocmemBackend
-from needlecare.aftercare.tests.conftest import TODAY, record_session
+from needlecare.testing.clock import TODAY
+from needlecare.testing.treatments import record_session
 
 pytestmark = pytest.mark.django_db
 

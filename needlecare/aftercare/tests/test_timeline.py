@@ -6,9 +6,10 @@ import pytest
 
 from needlecare.aftercare import timeline
 from needlecare.aftercare.models import AftercareTimeline, Reminder
-from needlecare.aftercare.tests.conftest import TODAY, record_session
 from needlecare.protocols import load_default
 from needlecare.protocols.selectors import current_version
+from needlecare.testing.clock import TODAY
+from needlecare.testing.treatments import record_session
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 

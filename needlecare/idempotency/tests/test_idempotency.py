@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from needlecare.idempotency.models import IdempotencyRecord
 from needlecare.idempotency.services import purge_expired
-from needlecare.outcomes.tests.conftest import jpeg_bytes
 from needlecare.patients.models import Patient
+from needlecare.testing.outcomes import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from typing import Any
 from django.apps import apps
 from django.utils import timezone
 
-from needlecare.factories import make_intake, make_patient
 from needlecare.patients.models import Patient
+from needlecare.testing.factories import make_intake, make_patient
 
 GIVEN, FAMILY = "Marguerite", "Oyelaran-Whitcombe"
 EMAIL = "marguerite.ow@example.org"
@@ -37,8 +37,9 @@ def _model(label: str):  # type: ignore[no-untyped-def]
 def rich_patient(world, media_root: Path, *, today: date | None = None) -> Rich:  # type: ignore[no-untyped-def]
     from needlecare.core.clock import clinic_today
     from needlecare.screening.services import screen_patient
+    from needlecare.testing.consent import sign_consent
+    from needlecare.testing.plans import active_plan
     from needlecare.treatments.services import SessionInput, ZoneEntry, record_adverse_event, record_treatment
-    from needlecare.treatments.tests.conftest import active_plan, sign_consent
 
     today = today or clinic_today(world.clinic)
     patient = make_patient(

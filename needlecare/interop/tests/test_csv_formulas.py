@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from needlecare.factories import make_patient
 from needlecare.interop.export import clinic_zip, patients_csv
 from needlecare.interop.importer import read_csv
 from needlecare.interop.spreadsheet import FORMULA_STARTS, safe_cell, unquoted
+from needlecare.testing.factories import make_patient
 
 pytestmark = pytest.mark.django_db
 

@@ -125,7 +125,7 @@ def test_a_bare_patient_gives_a_valid_bundle(client, world_a, token_for):
 
 
 def test_a_date_question_answered_never_is_a_coded_answer_not_a_date(client, world_a, token_for):
-    from needlecare.factories import make_intake
+    from needlecare.testing.factories import make_intake
 
     make_intake(
         world_a.patient,

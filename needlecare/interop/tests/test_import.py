@@ -12,10 +12,10 @@ from django.apps import apps
 from needlecare.audit.models import AuditEvent
 from needlecare.audit.services import verify_chain
 from needlecare.core.clock import clinic_today
-from needlecare.factories import make_patient
 from needlecare.interop.export import PATIENT_COLUMNS
 from needlecare.interop.importer import guess_mapping, read_csv
 from needlecare.patients.models import Patient
+from needlecare.testing.factories import make_patient
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from needlecare.factories import make_intake
-from needlecare.treatments.tests.conftest import active_plan, sign_consent
+from needlecare.testing.consent import sign_consent
+from needlecare.testing.factories import make_intake
+from needlecare.testing.plans import active_plan
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from needlecare.audit.models import AuditEvent
 from needlecare.outcomes.models import Assessment, ClinicScale
 from needlecare.outcomes.services import AssessmentInput, AssessmentRefused, define_scale, record_assessment
-from needlecare.outcomes.tests.conftest import TODAY
+from needlecare.testing.clock import TODAY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media", "frozen_today")]
 
@@ -122,7 +122,7 @@ def test_a_clinic_scale_cannot_take_a_standard_name_or_an_empty_range(world_a):
 
 
 def test_a_session_or_photo_of_another_patient_cannot_be_linked(world_a, world_b):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     other = make_patient(world_a.clinic, by=world_a.owner)
     from needlecare.outcomes.models import Photo

@@ -1,15 +1,13 @@
 """The forecast from the database: a clinic's sessions and scores, read in a constant number of queries,
 fitted per clinic (never across clinics), and one patient's answer."""
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from needlecare.factories import make_intake, make_patient
 from needlecare.outcomes import durability
 from needlecare.outcomes.forecasting import (
     clinic_model,
@@ -17,11 +15,9 @@ from needlecare.outcomes.forecasting import (
     forecasts_for_clinic,
     histories_of,
 )
-from needlecare.outcomes.models import Assessment
-from needlecare.screening.services import screen_patient
-from needlecare.treatments.models import Treatment
-from needlecare.treatments.services import SessionInput, ZoneEntry, record_treatment
-from needlecare.treatments.tests.conftest import TODAY, active_plan, sign_consent
+from needlecare.testing.factories import make_intake, make_patient
+from needlecare.testing.outcomes import score
+from needlecare.testing.treatments import treat
 
 pytestmark = pytest.mark.django_db
 
@@ -34,52 +30,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def treat(world, patient, *, indications=("acne_scars",), days=SESSIONS):  # type: ignore[no-untyped-def]
-    """Sessions on ``days`` under a plan for ``indications`` (recorded today, then moved to those days)."""
-    screen_patient(patient=patient, by=world.practitioner, on=TODAY - timedelta(weeks=4))
-    sign_consent(patient)
-    plan = active_plan(patient, world.practitioner)
-    plan.indications = list(indications)
-    plan.save(update_fields=["indications"])
-    for number, day in enumerate(days):
-        treatment = record_treatment(
-            patient=patient,
-            by=world.practitioner,
-            data=SessionInput(
-                performed_on=TODAY,
-                plan=plan,
-                device="pen",
-                device_model="Dermapen 4",
-                device_serial="DP4-0001",
-                cartridge_id=f"C-{patient.pk.hex[:12]}-{day:%Y%m%d}-{number}",  # single-use
-                cartridge_lot="LOT-A1",
-                cartridge_expiry=date(2027, 6, 30),
-                numbing_agent="lidocaine_4",
-                numbing_minutes=30,
-                end_point="pinpoint_bleeding",
-                duration_minutes=45,
-                immediate_reaction="expected",
-                zones=[ZoneEntry("cheeks", Decimal("1.50"), 3)],
-            ),
-        )
-        Treatment.objects.filter(pk=treatment.pk).update(performed_on=day)
-    return plan
-
-
-def score(patient, day, value, *, indication="acne_scars", baseline=False):  # type: ignore[no-untyped-def]
-    return Assessment.objects.create(
-        clinic=patient.clinic,
-        patient=patient,
-        scale="goodman_baron_quantitative",
-        value=Decimal(value),
-        assessed_on=day,
-        zone="cheeks",
-        indication=indication,
-        rater="clinician",
-        is_baseline=baseline,
-    )
 
 
 def months_after(day: date, months: float) -> date:

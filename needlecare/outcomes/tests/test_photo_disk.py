@@ -13,7 +13,7 @@ from django.conf import settings
 from PIL import Image
 
 from needlecare.outcomes.models import Photo
-from needlecare.outcomes.tests.conftest import TODAY
+from needlecare.testing.clock import TODAY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 

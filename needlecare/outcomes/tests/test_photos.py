@@ -18,7 +18,8 @@ from needlecare.consent.models import ConsentSignature, ConsentTemplate
 from needlecare.consent.services import withdraw_consent
 from needlecare.outcomes.models import Photo
 from needlecare.outcomes.services import PhotoRefused, set_photo_marketing, upload_photo
-from needlecare.outcomes.tests.conftest import TODAY, jpeg_bytes, png_bytes
+from needlecare.testing.clock import TODAY
+from needlecare.testing.outcomes import jpeg_bytes, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media", "frozen_today")]
 
@@ -158,7 +159,7 @@ def test_photos_are_served_with_nosniff_to_the_clinic_and_audited(client, world_
 
 
 def test_another_clinics_or_patients_photo_answers_404(client, world_a, world_b, token_for):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     photo = store(world_a, jpeg_bytes())
     client.force_login(world_b.owner)

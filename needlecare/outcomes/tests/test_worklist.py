@@ -10,13 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from needlecare.audit.models import AuditEvent
-from needlecare.factories import make_intake, make_patient
-from needlecare.outcomes.tests.test_forecasting import score, treat
 from needlecare.scheduling.models import Appointment, Status
 from needlecare.scheduling.selectors import type_by_code
 from needlecare.scheduling.services.booking import Booking, book_appointment, cancel_appointment
-from needlecare.scheduling.tests.conftest import equip, london, working_week
-from needlecare.treatments.tests.conftest import TODAY
+from needlecare.testing.clock import TODAY, london
+from needlecare.testing.factories import make_intake, make_patient
+from needlecare.testing.outcomes import score
+from needlecare.testing.scheduling import equip, working_week
+from needlecare.testing.treatments import treat
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from needlecare.accounts.services import issue_token, revoke_token
 from needlecare.audit.models import AuditEvent
 from needlecare.audit.services import verify_chain
 from needlecare.clinics.models import Membership
-from needlecare.factories import make_intake, make_patient
 from needlecare.patients.models import Intake, Patient
+from needlecare.testing.factories import make_intake, make_patient
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from needlecare.factories import make_intake, make_patient
+from needlecare.testing.factories import make_intake, make_patient
 
 pytestmark = pytest.mark.django_db
 

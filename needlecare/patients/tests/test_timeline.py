@@ -14,11 +14,12 @@ from needlecare.aftercare.models import CheckIn
 from needlecare.audit.models import AuditEvent
 from needlecare.clinics.policies import EVERYTHING
 from needlecare.outcomes.models import Assessment, Photo
-from needlecare.outcomes.tests.test_forecasting import score, treat
 from needlecare.patients.history import events_of
 from needlecare.scheduling.models import Appointment, AppointmentType, Status
 from needlecare.scheduling.services.setup import ensure_default_types
 from needlecare.screening.services import screen_patient
+from needlecare.testing.outcomes import score
+from needlecare.testing.treatments import treat
 from needlecare.treatments.models import AdverseEvent, Treatment
 
 pytestmark = pytest.mark.django_db

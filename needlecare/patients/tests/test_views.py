@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 
 from needlecare.audit.models import AuditEvent
-from needlecare.factories import make_patient
 from needlecare.patients.models import Intake, Patient
+from needlecare.testing.factories import make_patient
 
 pytestmark = pytest.mark.django_db
 

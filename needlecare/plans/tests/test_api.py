@@ -5,8 +5,8 @@ import pytest
 
 from needlecare.audit.models import AuditEvent
 from needlecare.plans.models import PlanStatus, TreatmentPlan
-from needlecare.plans.tests.conftest import make_plan
 from needlecare.protocols import load_default
+from needlecare.testing.plans import make_plan
 
 pytestmark = pytest.mark.django_db
 

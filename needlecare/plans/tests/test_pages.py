@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from needlecare.factories import make_intake, make_patient
 from needlecare.plans.models import PlanStatus, PlanZone, TreatmentPlan
 from needlecare.plans.selectors import plans_of
 from needlecare.plans.services import activate_plan
-from needlecare.plans.tests.conftest import make_plan
+from needlecare.testing.factories import make_intake, make_patient
+from needlecare.testing.plans import make_plan
 
 pytestmark = pytest.mark.django_db
 

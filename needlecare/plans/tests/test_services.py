@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from needlecare.audit.models import AuditEvent
-from needlecare.factories import make_intake
 from needlecare.patients.services import archive_patient
 from needlecare.plans import dosing
 from needlecare.plans.models import PlanStatus, PlanStatusChange, PlanZone, TreatmentPlan
@@ -21,9 +20,11 @@ from needlecare.plans.services import (
     stop_plan,
     update_plan,
 )
-from needlecare.plans.tests.conftest import TODAY, make_plan
 from needlecare.protocols.selectors import current_version
 from needlecare.screening.services import screen_patient
+from needlecare.testing.clock import TODAY
+from needlecare.testing.factories import make_intake
+from needlecare.testing.plans import make_plan
 
 pytestmark = pytest.mark.django_db
 

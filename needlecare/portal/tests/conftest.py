@@ -1,1 +1,11 @@
-from needlecare.aftercare.tests.conftest import frozen, ready  # noqa: F401 - shared fixtures
+"""Portal fixtures: a patient ready for a session (screened, consented, a plan), in a clinic with an
+email and phone, as in aftercare."""
+
+import pytest
+
+from needlecare.testing.treatments import make_ready
+
+
+@pytest.fixture
+def ready(world_a):  # type: ignore[no-untyped-def]
+    return make_ready(world_a, contact=True)

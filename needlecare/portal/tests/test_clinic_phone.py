@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 
 from needlecare.aftercare import sender
 from needlecare.aftercare.sms import LocmemBackend
-from needlecare.aftercare.tests.conftest import record_session
 from needlecare.clinics.models import Clinic, tel_uri
 from needlecare.portal.tests.test_portal import NORMAL, pdf_streams, sign_in_as
+from needlecare.testing.treatments import record_session
 
 pytestmark = pytest.mark.django_db
 

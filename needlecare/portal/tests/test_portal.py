@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from needlecare.accounts.models import hash_token
 from needlecare.aftercare.models import CheckIn, Reminder
 from needlecare.aftercare.sender import send_due_reminders
-from needlecare.aftercare.tests.conftest import record_session
 from needlecare.consent.models import ConsentSignature
-from needlecare.factories import make_patient
 from needlecare.portal.models import PortalLink
 from needlecare.portal.services import issue_link, start_portal_session
+from needlecare.testing.factories import make_patient
+from needlecare.testing.treatments import record_session
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ import pytest
 from django.core.cache import cache
 
 from needlecare.audit.models import AuditEvent
-from needlecare.factories import make_intake, make_patient
-from needlecare.outcomes.tests.test_forecasting import score, treat
 from needlecare.portal.tests.test_portal import sign_in_as
+from needlecare.testing.factories import make_intake, make_patient
+from needlecare.testing.outcomes import score
+from needlecare.testing.treatments import treat
 
 pytestmark = pytest.mark.django_db
 

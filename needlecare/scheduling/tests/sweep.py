@@ -17,7 +17,7 @@ def ids(world) -> dict:  # type: ignore[no-untyped-def,type-arg]
     from needlecare.scheduling.models import Appointment, WorkingHours
     from needlecare.scheduling.selectors import at_local, type_by_code
     from needlecare.scheduling.services.feeds import create_feed, revoke_feed
-    from needlecare.scheduling.tests.conftest import make_plan
+    from needlecare.testing.plans import scheduled_plan as make_plan
 
     WorkingHours.objects.create(
         clinic=world.clinic, practitioner=world.practitioner, weekday=0, starts=time(9), ends=time(17)

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from needlecare.scheduling.models import Appointment
-from needlecare.scheduling.tests.conftest import london, make_plan
+from needlecare.testing.clock import london
+from needlecare.testing.plans import scheduled_plan as make_plan
 
 pytestmark = pytest.mark.django_db
 MONDAY = date(2026, 11, 30)
@@ -52,7 +53,7 @@ def test_book_then_read_move_check_in_and_list(api, cal):
 
 
 def test_a_taken_slot_answers_409_slot_taken(api, cal):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     assert api("post", "/appointments", body(cal)).status_code == 201
     other = make_patient(cal.clinic, by=cal.owner)
@@ -92,7 +93,7 @@ def test_front_desk_cannot_be_booked_as_practitioner(api, cal):
 
 
 def test_the_gate_answers_409_refused_with_the_reason(api, cal):
-    from needlecare.scheduling.tests.conftest import screened
+    from needlecare.testing.screening import screened
 
     screened(cal, skin_cancer_or_suspicious_lesion_at_site=True)
     answer = api("post", "/appointments", body(cal))

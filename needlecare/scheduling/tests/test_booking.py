@@ -15,7 +15,7 @@ from needlecare.scheduling.services.booking import (
     move_appointment,
     set_status,
 )
-from needlecare.scheduling.tests.conftest import TODAY, london
+from needlecare.testing.clock import TODAY, london
 
 pytestmark = pytest.mark.django_db
 MONDAY = date(2026, 11, 30)
@@ -87,7 +87,7 @@ def test_a_practitioner_on_holiday_cannot_be_booked(cal):
 
 
 def test_another_clinics_room_or_a_front_desk_member_is_refused(cal, world_b):
-    from needlecare.scheduling.tests.conftest import equip
+    from needlecare.testing.scheduling import equip
 
     equip(world_b.clinic)
     foreign = Room.objects.get(clinic=world_b.clinic, name="Room 1")
@@ -96,7 +96,7 @@ def test_another_clinics_room_or_a_front_desk_member_is_refused(cal, world_b):
 
 
 def test_the_practitioner_room_device_and_patient_are_never_double_booked(cal):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     first = book(cal, london(MONDAY, 10))
     other = make_patient(cal.clinic, by=cal.owner)
@@ -116,14 +116,14 @@ def test_the_practitioner_room_device_and_patient_are_never_double_booked(cal):
 
 
 def test_when_every_room_is_taken_the_answer_is_slot_taken(cal):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     Device.objects.create(clinic=cal.clinic, name="Pen 3")
     book(cal, london(MONDAY, 10))
     book(cal, london(MONDAY, 10), practitioner=cal.owner, patient=make_patient(cal.clinic, by=cal.owner))
     from needlecare.clinics.models import Role
-    from needlecare.factories import MembershipFactory
-    from needlecare.scheduling.tests.conftest import working_week
+    from needlecare.testing.factories import MembershipFactory
+    from needlecare.testing.scheduling import working_week
 
     third = MembershipFactory(clinic=cal.clinic, role=Role.PRACTITIONER).user
     working_week(cal.clinic, third)
@@ -172,7 +172,7 @@ def test_check_in_on_the_day_then_complete_and_no_show_only_after_the_start(cal)
 
 
 def test_a_declined_patient_cannot_be_booked_for_a_treatment_but_may_have_a_consultation(cal):
-    from needlecare.scheduling.tests.conftest import screened
+    from needlecare.testing.screening import screened
 
     decision = screened(cal, skin_cancer_or_suspicious_lesion_at_site=True)
     assert decision.outcome == "declined"
@@ -182,7 +182,7 @@ def test_a_declined_patient_cannot_be_booked_for_a_treatment_but_may_have_a_cons
 
 def test_a_deferred_patient_can_be_booked_only_after_defer_until(cal):
     from needlecare.scheduling.selectors import earliest_treatment_day, free_slots
-    from needlecare.scheduling.tests.conftest import screened
+    from needlecare.testing.screening import screened
 
     decision = screened(cal, isotretinoin_last_dose=TODAY - timedelta(days=150))
     assert decision.outcome == "deferred" and decision.defer_until is not None

@@ -16,7 +16,6 @@ import time_machine
 from django.db import connection, connections
 
 from needlecare.audit.models import AuditEvent
-from needlecare.factories import make_patient
 from needlecare.scheduling.models import Appointment, Status
 from needlecare.scheduling.services.booking import (
     Booking,
@@ -27,7 +26,8 @@ from needlecare.scheduling.services.booking import (
     move_appointment,
     set_status,
 )
-from needlecare.scheduling.tests.conftest import TODAY, london
+from needlecare.testing.clock import TODAY, london
+from needlecare.testing.factories import make_patient
 
 ATTEMPTS = 50
 
@@ -116,9 +116,9 @@ def test_fifty_simultaneous_bookings_of_one_slot_make_exactly_one_appointment(ca
 def test_fifty_simultaneous_treatments_for_the_only_room_make_exactly_one_appointment(cal, tmp_path):
     """Different practitioners, one room: the room (not the practitioner) is what is fought over."""
     from needlecare.clinics.models import Role
-    from needlecare.factories import MembershipFactory
     from needlecare.scheduling.models import Room
-    from needlecare.scheduling.tests.conftest import working_week
+    from needlecare.testing.factories import MembershipFactory
+    from needlecare.testing.scheduling import working_week
 
     Room.objects.filter(clinic=cal.clinic).exclude(name="Room 1").update(is_active=False)
     practitioners = [

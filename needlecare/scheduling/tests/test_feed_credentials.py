@@ -8,8 +8,8 @@ import pytest
 from needlecare.clinics.models import Membership
 from needlecare.patients.services import archive_patient
 from needlecare.scheduling.services.feeds import create_feed
-from needlecare.scheduling.tests.conftest import london
 from needlecare.scheduling.tests.test_feeds import book, events
+from needlecare.testing.clock import london
 
 pytestmark = pytest.mark.django_db
 MONDAY = date(2026, 11, 30)

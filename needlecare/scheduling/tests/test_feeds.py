@@ -15,7 +15,7 @@ from needlecare.scheduling.services.booking import (
     move_appointment,
 )
 from needlecare.scheduling.services.feeds import create_feed, revoke_feed
-from needlecare.scheduling.tests.conftest import london
+from needlecare.testing.clock import london
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -78,7 +78,7 @@ def test_a_move_and_a_cancellation_keep_the_uid_and_raise_the_sequence(cal, clie
 
 
 def test_the_patient_feed_says_no_more_than_the_type(cal, client):
-    from needlecare.scheduling.tests.conftest import make_plan
+    from needlecare.testing.plans import scheduled_plan as make_plan
 
     plan = make_plan(cal.patient, cal.practitioner, start=date(2027, 3, 22), sessions=1)
     book_appointment(
@@ -103,7 +103,7 @@ def test_the_patient_feed_says_no_more_than_the_type(cal, client):
 
 
 def test_only_the_feeds_own_appointments_appear(cal, client):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     mine = book(cal, london(BEFORE_CHANGE, 9))
     other = book_appointment(

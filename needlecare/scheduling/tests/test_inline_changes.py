@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 
 from needlecare.audit.models import AuditEvent
-from needlecare.factories import make_patient
 from needlecare.scheduling.models import Appointment, Status
 from needlecare.scheduling.services.booking import Booking
 from needlecare.scheduling.services.series import book_series, propose_series
-from needlecare.scheduling.tests.conftest import london, make_plan
 from needlecare.scheduling.tests.test_pages import MONDAY, book
+from needlecare.testing.clock import london
+from needlecare.testing.factories import make_patient
+from needlecare.testing.plans import scheduled_plan as make_plan
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from needlecare.factories import make_patient
 from needlecare.scheduling.models import Appointment, Device, Room, Status, TimeOff, WorkingHours
 from needlecare.scheduling.services.booking import Booking, book_appointment
-from needlecare.scheduling.tests.conftest import TODAY, london, make_plan
+from needlecare.testing.clock import TODAY, london
+from needlecare.testing.factories import make_patient
+from needlecare.testing.plans import scheduled_plan as make_plan
 
 pytestmark = pytest.mark.django_db
 MONDAY = date(2026, 11, 30)

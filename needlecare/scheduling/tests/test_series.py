@@ -16,7 +16,8 @@ from needlecare.scheduling.services.booking import (
     move_appointment,
 )
 from needlecare.scheduling.services.series import book_series, propose_series
-from needlecare.scheduling.tests.conftest import london, make_plan
+from needlecare.testing.clock import london
+from needlecare.testing.plans import scheduled_plan as make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,7 @@ def test_a_holiday_covering_the_whole_window_leaves_the_session_for_staff_to_cho
 
 
 def test_existing_bookings_are_stepped_around(cal):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     plan = make_plan(cal.patient, cal.practitioner, start=date(2026, 12, 7), sessions=1)
     other = make_patient(cal.clinic, by=cal.owner)
@@ -106,7 +107,7 @@ def test_sessions_across_the_clocks_going_forward_keep_their_local_time(cal):
 
 
 def test_a_series_is_booked_all_or_nothing(cal):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     plan = make_plan(cal.patient, cal.practitioner, start=date(2026, 12, 7), sessions=3)
     proposal = propose_series(plan=plan, practitioner=cal.practitioner)
@@ -157,7 +158,7 @@ def test_moving_a_session_outside_its_window_needs_a_reason(cal):
 
 
 def test_a_declined_patient_gets_no_proposal_and_the_reason(cal):
-    from needlecare.scheduling.tests.conftest import screened
+    from needlecare.testing.screening import screened
 
     screened(cal, skin_cancer_or_suspicious_lesion_at_site=True)
     plan = make_plan(cal.patient, cal.practitioner, start=date(2026, 12, 7))
@@ -166,7 +167,7 @@ def test_a_declined_patient_gets_no_proposal_and_the_reason(cal):
 
 
 def test_a_deferral_moves_the_first_session_after_defer_until(cal):
-    from needlecare.scheduling.tests.conftest import screened
+    from needlecare.testing.screening import screened
 
     decision = screened(cal, isotretinoin_last_dose=date(2026, 11, 25) - timedelta(days=150))
     plan = make_plan(cal.patient, cal.practitioner, start=date(2026, 12, 7))

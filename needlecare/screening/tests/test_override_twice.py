@@ -4,9 +4,9 @@ first override stands untouched."""
 import pytest
 
 from needlecare.audit.models import AuditEvent
-from needlecare.factories import make_intake
 from needlecare.screening.models import ScreeningOverride
 from needlecare.screening.services import screen_patient
+from needlecare.testing.factories import make_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +54,8 @@ def test_ten_simultaneous_overrides_record_one_and_the_rest_hear_already_overrid
     other answers AlreadyOverridden (the API's 409), never an IntegrityError (a 500)."""
     import sqlite3
 
-    from needlecare.scheduling.tests.test_concurrency import file_copy, fire
     from needlecare.screening.services import override_screening
+    from needlecare.testing.concurrency import file_copy, fire
 
     make_intake(world_a.patient, anticoagulant="antiplatelet")
     decision = screen_patient(patient=world_a.patient, by=world_a.practitioner)

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from needlecare.factories import make_intake
 from needlecare.screening.models import ScreeningDecision, ScreeningOverride
+from needlecare.testing.factories import make_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_override_form_refuses_missing_clearance_details_and_writes_nothing(clie
 
 
 def test_run_screening_without_intake_explains_why(client, world_a):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     patient = make_patient(world_a.clinic)
     client.force_login(world_a.practitioner)

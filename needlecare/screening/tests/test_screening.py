@@ -8,11 +8,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from needlecare.audit.models import AuditEvent
-from needlecare.factories import make_intake
 from needlecare.protocols.services import adopt_protocol, default_text, default_version
 from needlecare.screening.models import ScreeningDecision, ScreeningOverride
 from needlecare.screening.selectors import screening_status
 from needlecare.screening.services import AlreadyOverridden, override_screening, screen_patient
+from needlecare.testing.factories import make_intake
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 25)
@@ -36,7 +36,7 @@ def test_a_clean_intake_is_eligible_and_the_decision_records_who_when_and_which_
 
 
 def test_screening_without_an_intake_is_refused(world_a):
-    from needlecare.factories import make_patient
+    from needlecare.testing.factories import make_patient
 
     patient = make_patient(world_a.clinic)
     with pytest.raises(ValidationError, match="no intake"):

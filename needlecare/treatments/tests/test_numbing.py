@@ -8,16 +8,16 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from needlecare.factories import make_intake
 from needlecare.protocols import DEFAULT_PATH, load_default, load_protocol
 from needlecare.scheduling.models import Appointment, Device
 from needlecare.scheduling.selectors import at_local, type_by_code
 from needlecare.scheduling.services.setup import ensure_default_types
 from needlecare.screening.services import screen_patient
+from needlecare.testing.clock import TODAY
+from needlecare.testing.factories import make_intake
 from needlecare.treatments.models import Treatment
 from needlecare.treatments.numbing import allergens_in, contained, numbing_of
 from needlecare.treatments.services import record_treatment
-from needlecare.treatments.tests.conftest import TODAY
 from needlecare.treatments.tests.test_pages import form_data
 from needlecare.treatments.tests.test_services import session
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from needlecare.testing.clock import TODAY
 from needlecare.treatments.models import AdverseEvent, Treatment
-from needlecare.treatments.tests.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 

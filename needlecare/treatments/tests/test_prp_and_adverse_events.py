@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from needlecare.factories import make_patient
 from needlecare.protocols import load_default
 from needlecare.screening.services import screen_patient
+from needlecare.testing.clock import TODAY
+from needlecare.testing.consent import sign_consent
+from needlecare.testing.factories import make_patient
 from needlecare.treatments.models import AdverseEvent, AdverseEventKind, Treatment
 from needlecare.treatments.selectors import sessions_with_lot
 from needlecare.treatments.services import record_adverse_event, record_treatment
-from needlecare.treatments.tests.conftest import TODAY, sign_consent
 from needlecare.treatments.tests.test_pages import form_data
 from needlecare.treatments.tests.test_services import _refused, session
 
@@ -61,7 +62,7 @@ def test_a_kit_without_prp_is_refused(ready):
 def test_a_draw_kit_used_on_another_patient_is_refused(ready):
     record_treatment(patient=ready.patient, data=session(ready.plan, **PRP), by=ready.practitioner)
     other = make_patient(ready.clinic, by=ready.practitioner)
-    from needlecare.factories import make_intake
+    from needlecare.testing.factories import make_intake
 
     make_intake(other)
     screen_patient(patient=other, by=ready.practitioner, on=TODAY)

@@ -8,8 +8,11 @@ import pytest
 
 from needlecare.audit.models import AuditEvent
 from needlecare.consent.models import ConsentTemplate
-from needlecare.factories import make_intake, make_patient
 from needlecare.screening.services import override_screening, screen_patient
+from needlecare.testing.clock import TODAY
+from needlecare.testing.consent import sign_consent
+from needlecare.testing.factories import make_intake, make_patient
+from needlecare.testing.plans import active_plan
 from needlecare.treatments.models import Cartridge, Treatment
 from needlecare.treatments.selectors import sessions_with_lot
 from needlecare.treatments.services import (
@@ -20,7 +23,6 @@ from needlecare.treatments.services import (
     record_treatment,
     review_session,
 )
-from needlecare.treatments.tests.conftest import TODAY, active_plan, sign_consent
 
 pytestmark = pytest.mark.django_db
 

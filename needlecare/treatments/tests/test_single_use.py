@@ -9,8 +9,8 @@ from django.db import connections
 from django.test import Client
 
 from needlecare.aftercare.models import Reminder
+from needlecare.testing.clock import TODAY
 from needlecare.treatments.models import Cartridge, Treatment
-from needlecare.treatments.tests.conftest import TODAY
 
 ATTEMPTS = 20
 
