@@ -1,0 +1,1 @@
+"""The kernel every app may use: it imports no app of Needlecare."""
