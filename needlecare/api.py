@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -93,6 +94,12 @@ def validation_error(request, exc):  # type: ignore[no-untyped-def]
 @api.exception_handler(Refused)
 def refused(request, exc):  # type: ignore[no-untyped-def]
     return api.create_response(request, exc.answer(), status=exc.status)
+
+
+@api.exception_handler(DjangoValidationError)
+def invalid(request, exc):  # type: ignore[no-untyped-def]
+    # A row's own rules (full_clean) that no service turned into its Refused: invalid input, 422.
+    return refused(request, Refused(exc))
 
 
 @api.exception_handler(Http404)

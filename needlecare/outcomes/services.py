@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
 from needlecare.consent.selectors import signatures_of
+from needlecare.core.errors import Refused
 from needlecare.outcomes import imaging, scales
 from needlecare.outcomes.models import Assessment, ClinicScale, Photo, Rater, View
 from needlecare.patients.models import Patient
@@ -94,7 +95,7 @@ class AssessmentInput:
     notes: str = ""
 
 
-class AssessmentRefused(ValidationError):
+class AssessmentRefused(Refused, ValidationError):
     """The problems by field; `status` says what kind: 422 invalid, 404 a linked object (or clinic scale)
     that does not exist here, 409 a conflict with the patient's record."""
 
@@ -226,8 +227,8 @@ def record_assessment(*, patient: Patient, by: Any, data: AssessmentInput, reque
 # --- Photos ---------------------------------------------------------------------------------------
 
 
-class PhotoRefused(ValidationError):
-    pass
+class PhotoRefused(Refused, ValidationError):
+    """An upload refused (422, each problem by field), or a photo that may not be marked for marketing."""
 
 
 class PhotoNotStored(Exception):
