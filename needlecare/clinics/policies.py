@@ -191,7 +191,9 @@ def _declared(policy: tuple[Any, ...], check: Callable[[Any], None]) -> Callable
 
 def api_policy(category: Category, *, write: bool = False) -> Callable[[Operation], Operation]:
     """The token's role must read (or with `write=True` write) the category: 403 otherwise."""
-    return _declared(("category", category, write), lambda request: api_require(request, category, write=write))
+    return _declared(
+        ("category", category, write), lambda request: api_require(request, category, write=write)
+    )
 
 
 def _owner(request: Any) -> None:

@@ -53,7 +53,9 @@ class Refused(Exception):
         self.code = type(self).code if code is None else code
         self.status = type(self).status if status is None else status
         if not hasattr(self, "params"):
-            self.params = None  # a Django ValidationError hashes (message, code, params) once it has a message
+            self.params = (
+                None  # a Django ValidationError hashes (message, code, params) once it has a message
+            )
         self.detail: Any = self.message if detail is None else detail
 
     def answer(self) -> dict[str, Any]:

@@ -129,7 +129,9 @@ def get_session(request, patient_id: UUID, session_id: UUID):  # type: ignore[no
 def add_adverse_event(request, patient_id: UUID, session_id: UUID, payload: AdverseEventIn):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     treatment = selectors.session_of(patient, session_id)
-    event = services.record_adverse_event(treatment=treatment, by=request.user, data=payload.dict(), request=request)
+    event = services.record_adverse_event(
+        treatment=treatment, by=request.user, data=payload.dict(), request=request
+    )
     return Status(201, event)
 
 
