@@ -7,6 +7,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AwareDatetime, BeforeValidator, Field
 
+from needlecare.core.api_errors import Error
 from needlecare.patients.intake import _iso_date_only
 from needlecare.patients.schemas import _line, _required_line
 from needlecare.scheduling.models import TypeCode
@@ -92,7 +93,9 @@ class AppointmentList(Schema):
     count: int
 
 
-class Refusal(Schema):
+class Refusal(Error):
+    """The API's error shape (core/api_errors.Error) as the calendar refuses: its `code` and `reasons`."""
+
     detail: str = Field(description="What stops the booking, in words a person can act on.")
     code: Literal["slot_taken", "refused"] = Field(
         description="slot_taken: someone or something needed is booked then; refused: a rule says no."
