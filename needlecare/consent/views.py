@@ -12,6 +12,7 @@ from needlecare.consent.forms import TemplateForm
 from needlecare.consent.models import SignedVia
 from needlecare.consent.signature import MAX_POINTS
 from needlecare.consent.signing import SigningPage, sign_from_form
+from needlecare.core.forms import add_refusal
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 
@@ -115,8 +116,7 @@ def template_edit(request):
                 clinic=request.clinic, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_refusal(form, error)
         else:
             if created:
                 messages.success(

@@ -149,7 +149,3 @@ class LotTrace(Schema):
     patients: int
     count: int
 
-
-class Refusal(Schema):
-    detail: str
-    reasons: dict[str, str]
