@@ -148,4 +148,3 @@ class LotTrace(Schema):
     sessions: list[LotSession]
     patients: int
     count: int
-
