@@ -61,7 +61,8 @@ def run(size: int, url: str) -> None:
     setup_test_environment()
     call_command("migrate", verbosity=0)
     world = seed(size)
-    from needlecare.scheduling import selectors, services
+    from needlecare.scheduling import selectors
+    from needlecare.scheduling.services.booking import Booking, BookingRefused, SlotTaken, book_appointment
 
     clinic, practitioners, patients, treatment = world
     first = date.today() + timedelta(days=1)
@@ -122,9 +123,9 @@ def run(size: int, url: str) -> None:
     def book_many(index: int) -> None:
         for n, slot in enumerate(targets[index % len(targets)][index // len(targets) :: 2]):
             try:
-                services.book_appointment(
+                book_appointment(
                     clinic=clinic,
-                    booking=services.Booking(
+                    booking=Booking(
                         patient=patients[(index * 50 + n) % len(patients)],
                         practitioner=slot.practitioner,
                         type=consultation,
@@ -134,7 +135,7 @@ def run(size: int, url: str) -> None:
                 )
                 with lock:
                     booked[0] += 1
-            except (services.SlotTaken, services.BookingRefused):
+            except (SlotTaken, BookingRefused):
                 pass
         connections.close_all()
 
@@ -166,9 +167,9 @@ def run(size: int, url: str) -> None:
     def race(index: int) -> None:
         barrier.wait()
         try:
-            services.book_appointment(
+            book_appointment(
                 clinic=clinic,
-                booking=services.Booking(
+                booking=Booking(
                     patient=patients[-1 - index],
                     practitioner=slot.practitioner,
                     type=consultation,
@@ -177,7 +178,7 @@ def run(size: int, url: str) -> None:
                 by=practitioners[0],
             )
             answers.append("booked")
-        except services.SlotTaken:
+        except SlotTaken:
             answers.append("taken")
         except Exception as error:  # noqa: BLE001 - counted and shown
             answers.append(type(error).__name__)

@@ -107,7 +107,8 @@ def evaluate(scenario: Scenario, seed: int) -> dict[str, str]:
         faded = statistics.fmean(t < every_months for t in truth)
         holding = [patients[i] for i in ahead if patients[i].fade >= CUTOFF]
         later = statistics.fmean(
-            p.fade < max(durability.add_months(p.history.last_session, every_months), CUTOFF) for p in holding
+            p.fade < max(durability.add_average_months(p.history.last_session, every_months), CUTOFF)
+            for p in holding
         )
         return f"{faded:.1%} at {every_months} mo | {later:.1%}"
 

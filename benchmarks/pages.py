@@ -103,8 +103,9 @@ def seed(size: int):  # type: ignore[no-untyped-def]
     from needlecare.clinics.models import Role
     from needlecare.consent.models import ConsentSignature
     from needlecare.consent.services import ensure_default_template
+    from needlecare.core.clock import clinic_today
     from needlecare.factories import ClinicFactory, MembershipFactory, UserFactory, make_intake, make_patient
-    from needlecare.screening.services import clinic_today, screen_patient
+    from needlecare.screening.services import screen_patient
     from needlecare.treatments.services import SessionInput, ZoneEntry, record_treatment
 
     clinic = ClinicFactory(name="Benchmark Clinic")

@@ -13,6 +13,7 @@ from django.db import transaction
 from needlecare.accounts.models import User
 from needlecare.clinics.models import Clinic, Membership, Role
 from needlecare.clinics.services import add_member
+from needlecare.core.clock import clinic_zone
 from needlecare.patients.intake import Intake as IntakeAnswers
 from needlecare.patients.models import Patient
 from needlecare.patients.services import create_patient, submit_intake
@@ -291,7 +292,6 @@ def _date_the_records(clinic: Clinic) -> None:
     back to before each patient's first screening, session or appointment, so the patient's timeline reads
     as it happened. Only the times move (no rule reads them; screening and consent go by version).
     Idempotent: the same times every run."""
-    from zoneinfo import ZoneInfo
 
     from django.utils import timezone
 
@@ -302,7 +302,7 @@ def _date_the_records(clinic: Clinic) -> None:
     from needlecare.screening.models import ScreeningDecision
     from needlecare.treatments.models import Treatment
 
-    zone = ZoneInfo(clinic.timezone)
+    zone = clinic_zone(clinic)
     first: dict[object, date] = {}
     dated = [
         *ScreeningDecision.objects.filter(clinic=clinic).values_list("patient_id", "screened_on"),

@@ -110,7 +110,7 @@ def _a_session(world):  # type: ignore[no-untyped-def]
     from datetime import date
     from decimal import Decimal
 
-    from needlecare.screening.services import clinic_today
+    from needlecare.core.clock import clinic_today
     from needlecare.treatments.services import SessionInput, ZoneEntry, record_adverse_event, record_treatment
     from needlecare.treatments.tests.conftest import sign_consent
 

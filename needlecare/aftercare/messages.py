@@ -4,7 +4,6 @@ HTML parts, a Message-ID derived from the idempotency key) or a text message."""
 from __future__ import annotations
 
 import hashlib
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import formataddr, parseaddr
@@ -17,6 +16,7 @@ from django.urls import reverse
 from needlecare.aftercare import timeline
 from needlecare.aftercare.models import AftercareTimeline, Channel, CheckIn, Kind, Reminder
 from needlecare.aftercare.sms import TextMessage
+from needlecare.core.clock import clinic_zone
 
 
 class Obsolete(Exception):
@@ -129,7 +129,7 @@ def compose(reminder: Reminder) -> Letter:
         )
         letter.sms = f"{clinic.name}: your sign-in link: {link}"
     elif kind == Kind.APPOINTMENT_24H:
-        starts = datetime.fromisoformat(ctx["starts_at"]).astimezone(zoneinfo.ZoneInfo(clinic.timezone))
+        starts = datetime.fromisoformat(ctx["starts_at"]).astimezone(clinic_zone(clinic))
         when = f"{starts:%A %-d %B at %H:%M}"
         letter = Letter(
             to,

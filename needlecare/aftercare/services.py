@@ -22,9 +22,10 @@ from needlecare.aftercare.models import (
 )
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
+from needlecare.core.clock import clinic_today, clinic_zone
 from needlecare.core.errors import Refused
+from needlecare.core.months import add_months_never_shorter
 from needlecare.patients.models import Patient
-from needlecare.protocols.loader import add_months
 from needlecare.protocols.selectors import current_protocol
 from needlecare.treatments.models import Treatment
 
@@ -45,12 +46,12 @@ QUIET_UNTIL = time(8, 0)
 
 def local_moment(clinic: Clinic, day: date, at: time) -> datetime:
     """``day`` at ``at`` on the clinic's clock, as an aware datetime."""
-    return datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(clinic.timezone))
+    return datetime.combine(day, at, tzinfo=clinic_zone(clinic))
 
 
 def out_of_quiet_hours(clinic: Clinic, moment: datetime) -> datetime:
     """``moment``, or the next 08:00 on the clinic's clock if it falls in quiet hours (21:00-08:00)."""
-    tz = zoneinfo.ZoneInfo(clinic.timezone)
+    tz = clinic_zone(clinic)
     local = moment.astimezone(tz)
     if local.time() >= QUIET_FROM:
         return datetime.combine(local.date() + timedelta(days=1), QUIET_UNTIL, tzinfo=tz)
@@ -249,7 +250,7 @@ def _schedule_maintenance(treatment: Treatment) -> None:
     done = Treatment.objects.filter(plan=plan).count()
     if done < plan.sessions:
         return
-    due_on = add_months(treatment.performed_on, plan.maintenance_months)
+    due_on = add_months_never_shorter(treatment.performed_on, plan.maintenance_months)
     if local_moment(treatment.clinic, due_on, MAINTENANCE_AT) <= timezone.now():
         return  # long past (a series entered after the fact): the practitioner books it directly
     for channel in _channels(patient):
@@ -350,8 +351,6 @@ def submit_checkin(
 ) -> CheckIn:
     """Store the patient's check-in (and its optional photo); warning signs alert the clinic (the
     dashboard and an e-mail)."""
-    from needlecare.screening.services import clinic_today
-
     today = today or clinic_today(treatment.clinic)
     if day not in CHECKIN_DAYS:
         raise CheckInRefused({"day": "Check-ins are on day 1, 3 and 7."})

@@ -16,7 +16,7 @@ STROKES = [
 ]
 
 
-def _signature(shift: int) -> str:
+def demo_signature(shift: int) -> str:
     path = ""
     for stroke in STROKES:
         for index, (x, y) in enumerate(stroke):
@@ -45,7 +45,7 @@ def seed_clinic(clinic: Clinic, today: date) -> None:
             version=template.version,
             signed_name=patient.full_name,
             photo_use=index % 3 != 0,
-            signature=_signature(index * 7 % 120),
+            signature=demo_signature(index * 7 % 120),
             signed_via=SignedVia.TABLET,
             by=witness.user,
         )
@@ -77,6 +77,6 @@ def finish_clinic(clinic: Clinic, today: date) -> None:
             version=new.version,
             signed_name=patient.full_name,
             photo_use=False,
-            signature=_signature(30),
+            signature=demo_signature(30),
             by=witness.user,
         )

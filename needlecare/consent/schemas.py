@@ -21,13 +21,13 @@ from needlecare.consent.signature import (
     SignatureError,
     sanitise_signature,
 )
-from needlecare.patients.intake import _whole_number
-from needlecare.patients.schemas import (
-    _LINE_CONTROLS,
+from needlecare.core.fields import (
+    LINE_CONTROLS,
     NAME_PATTERN,
-    _documented,
-    _not_blank,
-    _refuse_controls,
+    documented,
+    not_blank,
+    refuse_controls,
+    whole_number,
 )
 
 
@@ -42,11 +42,11 @@ def _signature(value: Any) -> Any:
 
 SignerName = Annotated[
     str,
-    _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+    refuse_controls(LINE_CONTROLS, "such as tab, newline or NUL"),
     Field(max_length=MAX_SIGNED_NAME, description="The signer's full name, as they typed it."),
-    _documented(minLength=1, pattern=NAME_PATTERN),
+    documented(minLength=1, pattern=NAME_PATTERN),
     AfterValidator(str.strip),
-    AfterValidator(_not_blank),
+    AfterValidator(not_blank),
 ]
 SignaturePath = Annotated[
     str,
@@ -60,7 +60,7 @@ SignaturePath = Annotated[
             "Coordinates beyond the box are pulled onto its edge."
         ),
     ),
-    _documented(pattern=SIGNATURE_PATTERN),
+    documented(pattern=SIGNATURE_PATTERN),
     AfterValidator(_signature),
 ]
 Version = Annotated[
@@ -68,7 +68,7 @@ Version = Annotated[
     Field(
         ge=1, le=2_147_483_647, description="The version of the form the patient read (see the current form)."
     ),
-    BeforeValidator(_whole_number),
+    BeforeValidator(whole_number),
 ]
 
 

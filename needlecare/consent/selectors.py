@@ -1,14 +1,13 @@
 """Reads of consent, and the question sessions ask: has this patient consented to the current text?"""
 
-import zoneinfo
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from needlecare.clinics.models import Clinic
 from needlecare.consent.models import ConsentSignature, ConsentTemplate
+from needlecare.core.clock import local_time
 from needlecare.patients.models import Patient
 
 
@@ -58,9 +57,8 @@ def consent_status(patient: Patient) -> ConsentStatus:
     signature = signatures_of(patient).first()
     if signature is None:
         return ConsentStatus(False, "No signed consent.", None)
-    tz = zoneinfo.ZoneInfo(patient.clinic.timezone)
     if signature.withdrawn_at is not None:
-        withdrawn = timezone.localtime(signature.withdrawn_at, tz)
+        withdrawn = local_time(patient.clinic, signature.withdrawn_at)
         return ConsentStatus(
             False, f"Consent was withdrawn on {withdrawn:%d %b %Y}: a new signature is needed.", signature
         )
@@ -71,5 +69,5 @@ def consent_status(patient: Patient) -> ConsentStatus:
             f"{template.version}, so a new signature is needed before the next session.",
             signature,
         )
-    signed = timezone.localtime(signature.signed_at, tz)
+    signed = local_time(patient.clinic, signature.signed_at)
     return ConsentStatus(True, f"Signed {signed:%d %b %Y} (version {template.version}).", signature)

@@ -1,5 +1,7 @@
 """Consent pages: signing on the tablet, the signed consent (printable), withdrawal, and the clinic's form."""
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -13,13 +15,14 @@ from needlecare.consent.models import SignedVia
 from needlecare.consent.signature import MAX_POINTS
 from needlecare.consent.signing import SigningPage, sign_from_form
 from needlecare.core.forms import add_refusal
+from needlecare.core.request import ClinicRequest
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 
 
 @require_http_methods(["GET", "POST"])
 @staff(ALL_ROLES)  # the front desk hands the tablet over as often as the practitioner does
-def consent_sign(request, patient_id):
+def consent_sign(request: ClinicRequest, patient_id: UUID):
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     template = services.ensure_default_template(request.clinic, request=request)
     page = SigningPage.blank(template)
@@ -48,7 +51,7 @@ def consent_sign(request, patient_id):
 
 @require_GET
 @staff(ALL_ROLES)
-def consent_detail(request, patient_id, signature_id):
+def consent_detail(request: ClinicRequest, patient_id: UUID, signature_id: UUID):
     """The signed consent as it was signed; prints as a clean document."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     signature = selectors.signature_of(patient, signature_id)
@@ -72,7 +75,7 @@ def consent_detail(request, patient_id, signature_id):
 
 @require_POST
 @staff(ALL_ROLES)
-def consent_withdraw(request, patient_id, signature_id):
+def consent_withdraw(request: ClinicRequest, patient_id: UUID, signature_id: UUID):
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     signature = selectors.signature_of(patient, signature_id)
     if signature.withdrawn_at is None:
@@ -83,7 +86,7 @@ def consent_withdraw(request, patient_id, signature_id):
 
 @require_GET
 @staff(ALL_ROLES)
-def template_list(request):
+def template_list(request: ClinicRequest):
     current = services.ensure_default_template(request.clinic, request=request)
     return render(
         request,
@@ -94,7 +97,7 @@ def template_list(request):
 
 @require_GET
 @staff(ALL_ROLES)
-def template_detail(request, template_id):
+def template_detail(request: ClinicRequest, template_id: int):
     template = selectors.template_for(request.clinic, template_id)
     current = selectors.current_template(request.clinic)
     return render(
@@ -106,7 +109,7 @@ def template_detail(request, template_id):
 
 @require_http_methods(["GET", "POST"])
 @staff(OWNER_ONLY)
-def template_edit(request):
+def template_edit(request: ClinicRequest):
     current = services.ensure_default_template(request.clinic, request=request)
     initial = {"title": current.title, "body": current.body, "photo_use_text": current.photo_use_text}
     form = TemplateForm(request.POST or None, initial=initial)

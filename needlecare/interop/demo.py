@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from needlecare.clinics.models import Clinic, Membership, Role
-from needlecare.consent.demo import _signature
+from needlecare.consent.demo import demo_signature
 from needlecare.consent.services import ensure_default_template, sign_consent
 from needlecare.interop.services import erase_patient
 from needlecare.patients.intake import CLEAN_ANSWERS
@@ -66,7 +66,7 @@ def finish_clinic(clinic: Clinic, today: date) -> None:
         version=template.version,
         signed_name=patient.full_name,
         photo_use=False,
-        signature=_signature(12),
+        signature=demo_signature(12),
         by=by,
     )
     # A lot other demo patients were treated with, so its trace shows the erased patient's session too.

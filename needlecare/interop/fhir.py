@@ -19,6 +19,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from needlecare.clinics.policies import EVERYTHING, Category
 from needlecare.patients.intake import QUESTIONS
 from needlecare.patients.models import Patient
+from needlecare.protocols.labels import in_words
 
 LOCAL = "https://needlecare.org/fhir"
 SNOMED = "http://snomed.info/sct"
@@ -133,7 +134,7 @@ def concept(*codings: dict[str, str], text: str = "") -> dict[str, Any]:
 
 
 def zone_concept(zone: str) -> dict[str, Any]:
-    label = zone.replace("_", " ")
+    label = in_words(zone)
     codes = [coding(f"{CS}/zone", zone, label)]
     if zone in ZONE_SNOMED:
         codes.insert(0, coding(SNOMED, *ZONE_SNOMED[zone]))

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
+from needlecare.core.clock import clinic_zone
 from needlecare.core.errors import CONFLICT, Refused
 from needlecare.interop.spreadsheet import unquoted
 from needlecare.patients.models import Patient, Sex
@@ -84,7 +85,7 @@ class ImportChanged(Refused):
 def appointments_available() -> bool:
     try:
         apps.get_model("scheduling.Appointment")
-        from needlecare.scheduling.services import book_appointment  # noqa: F401
+        from needlecare.scheduling.services.booking import book_appointment  # noqa: F401
     except (LookupError, ImportError):
         return False
     return True
@@ -241,7 +242,7 @@ def run_import(
     exactly `confirmed_lines` (what the dry run showed); otherwise it raises ImportChanged and writes
     nothing."""
     report = Report(rows=len(table.rows), dry_run=dry_run)
-    tz = ZoneInfo(clinic.timezone)
+    tz = clinic_zone(clinic)
     with transaction.atomic():
         seen_refs: dict[str, int] = {}
         seen_people: dict[tuple[str, str, date], int] = {}
@@ -342,7 +343,7 @@ def _import_row(  # type: ignore[no-untyped-def]
 def _book(clinic, line, data, patient, by, tz, report) -> None:  # type: ignore[no-untyped-def]
     from needlecare.scheduling.models import AppointmentType
     from needlecare.scheduling.selectors import practitioners_of
-    from needlecare.scheduling.services import Booking, BookingRefused, SlotTaken, book_appointment
+    from needlecare.scheduling.services.booking import Booking, BookingRefused, SlotTaken, book_appointment
 
     problems: list[tuple[str, str]] = []
     starts_at = parse_local_datetime(data["appointment_start"], tz)

@@ -15,8 +15,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from needlecare.clinics.policies import Category, api_any_role, api_policy
 from needlecare.core.api_errors import ERRORS, Error
+from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
-from needlecare.outcomes import labels, scales, selectors, services
+from needlecare.outcomes import scales, selectors, services
 from needlecare.outcomes.models import Assessment, Photo
 from needlecare.outcomes.schemas import (
     AssessmentIn,
@@ -30,6 +31,7 @@ from needlecare.outcomes.schemas import (
 )
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
+from needlecare.protocols.labels import label_of, labels_for
 
 router = Router(tags=["outcomes"])
 
@@ -329,7 +331,7 @@ def forecast_out(patient: Any, forecast: Any, *, today: date, names: dict[str, s
 
     items = []
     for item in forecast.indications:
-        name = names.get(item.indication, item.indication.replace("_", " "))
+        name = label_of(names, item.indication)
         items.append(
             {
                 **item.to_dict(),
@@ -353,11 +355,13 @@ def get_forecast(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     interval), when to book maintenance, and whether the forecast rests on published evidence alone or
     also on the clinic's own outcomes. Any staff member may read it (the front desk books maintenance)."""
     from needlecare.outcomes.forecasting import forecast_for_patient
-    from needlecare.screening.services import clinic_today
 
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     forecast = forecast_for_patient(patient)
     record_patient_read(patient=patient, by=request.user, action="forecast.view", request=request)
     return forecast_out(
-        patient, forecast, today=clinic_today(request.clinic), names=labels.indication_names(request.clinic)
+        patient,
+        forecast,
+        today=clinic_today(request.clinic),
+        names=labels_for(request.clinic, ["indications"]),
     )

@@ -5,14 +5,14 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
-from needlecare.outcomes import labels, worklist
+from needlecare.core.clock import clinic_today, local_time
+from needlecare.outcomes import worklist
 from needlecare.patients import selectors as patient_selectors
-from needlecare.screening.services import clinic_today
+from needlecare.protocols.labels import label_of, labels_for
 
 
 class WorklistForm(forms.Form):
@@ -43,9 +43,9 @@ def maintenance_worklist(request):
         weeks = form.cleaned_data["weeks"]
     today = clinic_today(request.clinic)
     rows = worklist.maintenance_worklist(request.clinic, today=today, weeks=weeks)
-    names = labels.indication_names(request.clinic)
+    names = labels_for(request.clinic, ["indications"])
     for row in rows:
-        row.indication_labels = [labels.name_of(names, key) for key in row.indications]  # type: ignore[attr-defined]
+        row.indication_labels = [label_of(names, key) for key in row.indications]  # type: ignore[attr-defined]
     return render(
         request,
         "outcomes/worklist.html",
@@ -73,18 +73,12 @@ def book_maintenance(request, patient_id):
     except worklist.NotBooked as why:
         messages.error(request, why.message)
         return redirect(back)
-    local = timezone.localtime(appointment.starts_at, timezone=_tz(request.clinic))
+    local = local_time(request.clinic, appointment.starts_at)
     who = appointment.practitioner.full_name or appointment.practitioner.email
     messages.success(
         request, f"Booked {patient.full_name} for maintenance on {local:%A %d %B %Y at %H:%M} with {who}."
     )
     return redirect(back)
-
-
-def _tz(clinic):  # type: ignore[no-untyped-def]
-    from needlecare.scheduling.selectors import tz_of
-
-    return tz_of(clinic)
 
 
 @require_GET
@@ -95,11 +89,11 @@ def clinic_outcomes(request):
     from needlecare.outcomes.clinic_outcomes import curves_svg
 
     outcomes = gather(request.clinic)
-    names = labels.indication_names(request.clinic)
+    names = labels_for(request.clinic, ["indications"])
     for curve in outcomes.curves:
-        curve.label = labels.name_of(names, curve.indication)
+        curve.label = label_of(names, curve.indication)
     for row in outcomes.improvement:
-        row.label = labels.name_of(names, row.indication)
+        row.label = label_of(names, row.indication)
     return render(
         request,
         "outcomes/clinic.html",

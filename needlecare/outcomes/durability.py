@@ -291,8 +291,9 @@ def plain_answer(forecast: Forecast, *, today: date, indication_label: str) -> s
     return f"No, not permanent: the skin goes on ageing. {middle} {basis}"
 
 
-def add_months(day: date, months: float) -> date:
-    """``add_months(date(2026, 1, 1), 12) == date(2027, 1, 1)``: months of 365.25 / 12 days, to the day."""
+def add_average_months(day: date, months: float) -> date:
+    """``add_average_months(date(2026, 1, 1), 12) == date(2027, 1, 1)``: months of 365.25 / 12 days, to
+    the day."""
     try:
         return day + timedelta(days=round(months * DAYS_PER_MONTH))
     except OverflowError:  # a date at the calendar's end: stay on the calendar
@@ -352,7 +353,7 @@ def observe(
     """
     if history.indication not in prior.half_life_months:
         raise DurabilityError(f"no durability prior for indication {history.indication!r}")
-    peak = add_months(history.last_session, prior.peak_months)
+    peak = add_average_months(history.last_session, prior.peak_months)
     series = improvement_series(history, scales)
     if not series:
         return Observation("no_data", peak)
@@ -536,10 +537,10 @@ def forecast(
     answers = []
     for index, (history, observation) in enumerate(zip(histories, observations, strict=True)):
         peak = observation.peak
-        median = add_months(peak, float(median_months[index]))
-        low = min(add_months(peak, float(low_months[index])), median)
-        high = max(add_months(peak, float(high_months[index])), median)
-        due = add_months(peak, float(due_months[index]))
+        median = add_average_months(peak, float(median_months[index]))
+        low = min(add_average_months(peak, float(low_months[index])), median)
+        high = max(add_average_months(peak, float(high_months[index])), median)
+        due = add_average_months(peak, float(due_months[index]))
         due = min(due, median - timedelta(days=1))
         answers.append(
             Forecast(

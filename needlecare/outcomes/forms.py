@@ -9,14 +9,13 @@ from django import forms
 from needlecare.outcomes import scales
 from needlecare.outcomes.models import Better, Rater, View
 from needlecare.outcomes.services import AssessmentInput
+from needlecare.protocols.labels import in_words
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _choices(ids: dict[str, Any]) -> list[tuple[str, str]]:
-    return [("", "—")] + [
-        (key, getattr(item, "label", None) or key.replace("_", " ")) for key, item in ids.items()
-    ]
+    return [("", "—")] + [(key, getattr(item, "label", None) or in_words(key)) for key, item in ids.items()]
 
 
 def score_field(scale: scales.Scale) -> forms.Field:

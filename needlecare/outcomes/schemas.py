@@ -8,13 +8,12 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
 
+from needlecare.core.fields import free_text, iso_date_only, one_line, whole_number
 from needlecare.outcomes import scales
 from needlecare.outcomes.models import Rater, View
-from needlecare.patients.intake import _iso_date_only, _whole_number
-from needlecare.patients.schemas import _line, _text
 from needlecare.protocols import load_default
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(description="YYYY-MM-DD")]
+IsoDate = Annotated[date, BeforeValidator(iso_date_only), Field(description="YYYY-MM-DD")]
 Identifier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
 _DEFAULT = load_default()
 
@@ -123,8 +122,7 @@ class AssessmentIn(Schema):
         default=None, description="The score, within the scale's range; omit for computed scales."
     )
     scar_counts: (
-        dict[Annotated[str, Field(max_length=40)], Annotated[StrictInt, BeforeValidator(_whole_number)]]
-        | None
+        dict[Annotated[str, Field(max_length=40)], Annotated[StrictInt, BeforeValidator(whole_number)]] | None
     ) = Field(
         default=None,
         description="Goodman and Baron quantitative only: the number of scars of each type "
@@ -139,7 +137,7 @@ class AssessmentIn(Schema):
     session_id: UUID | None = Field(default=None, description="The session this assessment follows.")
     plan_id: UUID | None = None
     photo_ids: Annotated[list[UUID], Field(max_length=20)] = []
-    notes: _text(2000) = ""  # type: ignore[valid-type]
+    notes: free_text(2000) = ""  # type: ignore[valid-type]
 
 
 class AssessmentOut(Schema):
@@ -198,7 +196,7 @@ class PhotoForm(Schema):
     zone: Identifier
     taken_on: IsoDate
     session_id: UUID | None = None
-    note: _line(300) = ""  # type: ignore[valid-type]
+    note: one_line(300) = ""  # type: ignore[valid-type]
 
 
 class MarketingIn(Schema):

@@ -18,13 +18,13 @@ from django.db import IntegrityError, transaction
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
 from needlecare.consent.selectors import signatures_of
+from needlecare.core.clock import clinic_today
 from needlecare.core.errors import Refused
 from needlecare.outcomes import imaging, scales
 from needlecare.outcomes.models import Assessment, ClinicScale, Photo, Rater, View
 from needlecare.patients.models import Patient
 from needlecare.plans.models import TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
-from needlecare.screening.services import clinic_today
 from needlecare.treatments.models import Treatment
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from needlecare.outcomes.durability import Assessment, History, Prior, SunExposure, add_months
+from needlecare.outcomes.durability import Assessment, History, Prior, SunExposure, add_average_months
 
 
 @dataclass(frozen=True)
@@ -112,13 +112,13 @@ def cohort(
             * math.exp(spread * rng.standard_normal())
         )
         peak_improvement = rng.uniform(0.35, 0.6)
-        peak_day = add_months(last, prior.peak_months)
+        peak_day = add_average_months(last, prior.peak_months)
         baseline = float(rng.uniform(30, 70))
         visits = list(sessions[1:])
-        day = add_months(last, follow_up_months)
+        day = add_average_months(last, follow_up_months)
         while day <= cutoff:
             visits.append(day)
-            day = add_months(day, follow_up_months)
+            day = add_average_months(day, follow_up_months)
         assessments = [Assessment(sessions[0], "goodman_baron_quantitative", round(baseline))]
         for visit in visits:
             if visit > last and rng.random() < 0.2:
@@ -137,7 +137,9 @@ def cohort(
             sun_exposure=sun,
             smoker=smoker,
         )
-        patients.append(Patient(f"p{number:05d}", history, half_life, add_months(peak_day, half_life)))
+        patients.append(
+            Patient(f"p{number:05d}", history, half_life, add_average_months(peak_day, half_life))
+        )
     return patients
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import CLINICAL_ROLES, OWNER_ONLY
+from needlecare.core.clock import clinic_today
 from needlecare.core.forms import add_refusal
 from needlecare.outcomes import charts, selectors, services
 from needlecare.outcomes.forms import AssessmentForm, ClinicScaleForm, CompareForm, PhotoForm
@@ -20,8 +21,8 @@ from needlecare.outcomes.models import Photo, View
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.models import Patient
 from needlecare.patients.services import record_patient_read
+from needlecare.protocols.labels import labels_for
 from needlecare.protocols.selectors import current_protocol
-from needlecare.screening.services import clinic_today
 from needlecare.treatments.models import Treatment
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ def forecast_for(patient: Patient) -> Any:
     except Exception:  # noqa: BLE001 - logged with its traceback; the rest of the page still serves
         logger.exception("Forecast failed for patient %s", patient.pk)
         return None
-
-
-def _labels(items: dict[str, Any]) -> dict[str, str]:
-    return {key: getattr(item, "label", None) or key.replace("_", " ") for key, item in items.items()}
 
 
 HABITS = {"smoking": "smoking", "sun": "a lot of sun"}
@@ -85,7 +82,7 @@ def outcomes_page(request, patient_id):
     bands = _bands(forecast) if forecast is not None else {}
     series = selectors.progress(assessments, available)
     _, protocol = current_protocol(request.clinic)
-    names = {**_labels(protocol.zones), **_labels(protocol.indications)}
+    names = labels_for(protocol, ["zones", "indications"])
     for s in series:
         s.zone_label = names.get(s.zone, s.zone)  # type: ignore[attr-defined]
         s.indication_label = names.get(s.indication, s.indication)  # type: ignore[attr-defined]

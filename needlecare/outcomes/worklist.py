@@ -16,7 +16,7 @@ from needlecare.outcomes.forecasting import forecasts_for_clinic
 from needlecare.patients.models import Patient
 from needlecare.scheduling import selectors as scheduling
 from needlecare.scheduling.models import Appointment, Status, TypeCode
-from needlecare.scheduling.services import Booking, BookingRefused, SlotTaken, book_appointment
+from needlecare.scheduling.services.booking import Booking, BookingRefused, SlotTaken, book_appointment
 from needlecare.treatments.models import Treatment
 
 DEFAULT_WEEKS = 8

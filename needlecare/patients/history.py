@@ -10,15 +10,14 @@ costs the same number of queries however long the patient's history is.
         ...
 """
 
-import zoneinfo
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from needlecare.core.clock import local_time
 from needlecare.patients.models import Intake, Patient
 
 Tone = str  # "" (neutral), "ok", "warn" or "danger": the colour of the event's marker
@@ -58,7 +57,7 @@ def discover() -> None:
 def local(moment: datetime, patient: Patient) -> tuple[date, time]:
     """A stored moment as the clinic's local date and time (pages show the minutes; the rest orders
     events of the same minute)."""
-    here = timezone.localtime(moment, zoneinfo.ZoneInfo(patient.clinic.timezone))
+    here = local_time(patient.clinic, moment)
     return here.date(), here.time()
 
 

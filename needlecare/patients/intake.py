@@ -14,29 +14,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
 
+from needlecare.core.fields import iso_date_only, whole_number
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-
-
-def _iso_date_only(value: Any) -> Any:
-    # Dates arrive as ISO strings (JSON) or date objects (forms); a number, a timestamp written as a
-    # string or a date-time is never a date here.
-    if value is None or isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
-        return value
-    raise ValueError("must be a date written as YYYY-MM-DD")
 
 
 def _plain_text(value: Any) -> Any:
     # NUL cannot be stored in PostgreSQL, and no answer needs a control character.
     if isinstance(value, str) and _CONTROLS.search(value):
         raise ValueError("must be plain text, without control characters")
-    return value
-
-
-def _whole_number(value: Any) -> Any:
-    # JSON has one number type: 3.0 is the integer 3 (as JSON Schema says), but 3.5, "3" and true are not.
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return value
 
 
@@ -54,7 +41,7 @@ def _date_or_never(value: Any) -> Any:
 
 
 NEVER = "never"
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+IsoDate = Annotated[date, BeforeValidator(iso_date_only)]
 # date | "never"; with `| None` (unknown) on the field, the contract's `date | "never" | null`.
 LastDate = Annotated[
     date | Literal["never"],
@@ -77,7 +64,7 @@ class Intake(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     date_of_birth: IsoDate | None = None
-    fitzpatrick: Annotated[StrictInt, Field(ge=1, le=6), BeforeValidator(_whole_number)] | None = None
+    fitzpatrick: Annotated[StrictInt, Field(ge=1, le=6), BeforeValidator(whole_number)] | None = None
     pregnant_or_breastfeeding: StrictBool | None = None
     active_infection_at_site: StrictBool | None = None
     active_acne_at_site: Literal["none", "comedonal", "inflammatory"] | None = None

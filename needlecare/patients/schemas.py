@@ -15,37 +15,21 @@ from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from needlecare.core.fields import (
+    LINE_CONTROLS,
+    LINE_PATTERN,
+    NAME_PATTERN,
+    documented,
+    free_text,
+    iso_date_only,
+    not_blank,
+    one_line,
+    refuse_controls,
+)
 from needlecare.patients.intake import Intake as IntakeAnswers
-from needlecare.patients.intake import _iso_date_only
 
-# Control characters are never part of a name, a phone number or a note, and NUL cannot be stored in
-# PostgreSQL at all. One-line fields refuse all of them; multi-line fields keep tab, newline and return.
-LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-NAME_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"  # and not only spaces
 PHONE_PATTERN = r"^(\+?[0-9 ()./-]{6,30})?$"
-_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
-_TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATES = re.compile(r"[\ud800-\udfff]")  # only reachable through a "\ud800" escape in JSON
 _PHONE = re.compile(r"(\+?[0-9 ()./-]{6,30})?")
-
-
-def _refuse_controls(controls: re.Pattern[str], what: str):  # type: ignore[no-untyped-def]
-    def check(value: Any) -> Any:
-        if isinstance(value, str):
-            if controls.search(value):
-                raise ValueError(f"must not contain control characters ({what})")
-            if _SURROGATES.search(value):
-                raise ValueError("must be valid Unicode text")
-        return value
-
-    return BeforeValidator(check)
-
-
-def _not_blank(value: str) -> str:
-    if not value:
-        raise ValueError("must not be blank")
-    return value
 
 
 def _phone(value: str) -> str:
@@ -64,66 +48,28 @@ def _email_or_blank(value: str) -> str:
     return value
 
 
-def _documented(**schema: Any) -> Any:
-    # Written into the OpenAPI document only; the validators above give the readable error message.
-    return Field(json_schema_extra=schema)
-
-
-def _line(max_length: int) -> Any:
-    """One line of text, trimmed; the length limit applies to what was sent."""
-    return Annotated[
-        str,
-        _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
-        Field(max_length=max_length),
-        _documented(pattern=LINE_PATTERN),
-        AfterValidator(str.strip),
-    ]
-
-
-def _required_line(max_length: int) -> Any:
-    """One line of text that must say something: not empty, not only spaces (trimmed)."""
-    return Annotated[
-        str,
-        _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
-        Field(max_length=max_length),
-        _documented(minLength=1, pattern=NAME_PATTERN),
-        AfterValidator(str.strip),
-        AfterValidator(_not_blank),
-    ]
-
-
-def _text(max_length: int) -> Any:
-    """Free text over several lines."""
-    return Annotated[
-        str,
-        _refuse_controls(_TEXT_CONTROLS, "other than tab and newline"),
-        Field(max_length=max_length),
-        _documented(pattern=TEXT_PATTERN),
-    ]
-
-
 Name = Annotated[
     str,
-    _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+    refuse_controls(LINE_CONTROLS, "such as tab, newline or NUL"),
     Field(max_length=80),
-    _documented(minLength=1, pattern=NAME_PATTERN),
+    documented(minLength=1, pattern=NAME_PATTERN),
     AfterValidator(str.strip),
-    AfterValidator(_not_blank),
+    AfterValidator(not_blank),
 ]
-Line80 = _line(80)
-Line40 = _line(40)
-Address = _text(500)
-Notes = _text(4000)
+Line80 = one_line(80)
+Line40 = one_line(40)
+Address = free_text(500)
+Notes = free_text(4000)
 Phone = Annotated[
     str,
-    _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+    refuse_controls(LINE_CONTROLS, "such as tab, newline or NUL"),
     Field(max_length=30),
-    _documented(pattern=PHONE_PATTERN),
+    documented(pattern=PHONE_PATTERN),
     AfterValidator(_phone),
 ]
 Email = Annotated[
     str,
-    _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+    refuse_controls(LINE_CONTROLS, "such as tab, newline or NUL"),
     Field(max_length=254),
     AfterValidator(_email_or_blank),
     WithJsonSchema(
@@ -138,7 +84,7 @@ Email = Annotated[
 ]
 BirthDate = Annotated[
     date,
-    BeforeValidator(_iso_date_only),
+    BeforeValidator(iso_date_only),
     Field(description="YYYY-MM-DD, between 1900-01-01 and today."),
 ]
 SexValue = Literal["female", "male", "other", "unknown"]
@@ -233,9 +179,9 @@ class IntakeIn(Schema):
 class ListParams(Schema):
     q: Annotated[
         str,
-        _refuse_controls(_LINE_CONTROLS, "such as tab, newline or NUL"),
+        refuse_controls(LINE_CONTROLS, "such as tab, newline or NUL"),
         Field(max_length=100, description="Search words; every word must match."),
-        _documented(pattern=LINE_PATTERN),
+        documented(pattern=LINE_PATTERN),
     ] = ""
     archived: bool = Field(False, description="List archived patients instead of current ones.")
     limit: int = Field(50, ge=1, le=200)

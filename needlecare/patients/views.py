@@ -16,12 +16,12 @@ from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES
 from needlecare.clinics.policies import readable_for
 from needlecare.consent.selectors import consent_status
+from needlecare.core.clock import clinic_today
 from needlecare.patients import history, selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
 from needlecare.plans.selectors import plans_of
 from needlecare.screening.selectors import screening_status, screenings_of
-from needlecare.screening.services import clinic_today
 from needlecare.treatments.selectors import sessions_of
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman

@@ -13,6 +13,7 @@ from ninja.responses import Status
 
 from needlecare.clinics.policies import Category, api_policy
 from needlecare.core.api_errors import ERRORS
+from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
@@ -28,7 +29,6 @@ from needlecare.plans.schemas import (
     ProposalOut,
     ProposeIn,
 )
-from needlecare.screening.services import clinic_today
 
 router = Router(tags=["plans"])
 

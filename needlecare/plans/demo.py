@@ -2,7 +2,6 @@
 get a plan from the protocol's proposal: most active and a few weeks in (some with a depth below the band
 and the reason for it), a few completed last year, and a couple of drafts still to start."""
 
-import zoneinfo
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from needlecare.clinics.models import Clinic, Membership, Role
+from needlecare.core.clock import clinic_zone
 from needlecare.patients.models import Patient
 from needlecare.plans import dosing
 from needlecare.plans.models import PlanStatusChange, TreatmentPlan
@@ -142,7 +142,7 @@ def _completed(patient: Patient, programme: tuple[list[str], list[str], str], to
 
 def _back_date(plan: TreatmentPlan, status: str, day: date) -> None:
     """The demo's plans began weeks or months ago: date their history then, not at the time of seeding."""
-    moment = datetime.combine(day, time(10, 0), tzinfo=zoneinfo.ZoneInfo(plan.clinic.timezone))
+    moment = datetime.combine(day, time(10, 0), tzinfo=clinic_zone(plan.clinic))
     PlanStatusChange.objects.filter(plan=plan, to_status=status).update(at=moment)
     if status == "active":
         PlanStatusChange.objects.filter(plan=plan, to_status="draft").update(at=moment - timedelta(days=4))

@@ -11,8 +11,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from needlecare.patients.intake import _iso_date_only, _whole_number
-from needlecare.patients.schemas import _line, _text
+from needlecare.core.fields import free_text, iso_date_only, one_line, whole_number
 from needlecare.protocols import load_default
 
 _DEFAULT = load_default()
@@ -31,12 +30,12 @@ def _identifier(what: str, known: list[str]) -> Any:
 ZoneId = _identifier("zone", list(_DEFAULT.zones))
 IndicationId = _identifier("indication", list(_DEFAULT.indications))
 DeviceId = _identifier("device", list(_DEFAULT.devices))
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(description="YYYY-MM-DD")]
+IsoDate = Annotated[date, BeforeValidator(iso_date_only), Field(description="YYYY-MM-DD")]
 
 
 def _whole(low: int, high: int) -> Any:
     """A whole number; 3.0 is 3 (JSON Schema's integer), but 3.5, "3" and true are refused."""
-    return Annotated[int, Field(ge=low, le=high, strict=True), BeforeValidator(_whole_number)]
+    return Annotated[int, Field(ge=low, le=high, strict=True), BeforeValidator(whole_number)]
 
 
 Fitzpatrick = _whole(1, 6)
@@ -94,7 +93,7 @@ class PlanDepthIn(Schema):
 class PlanZoneDepthIn(Schema):
     zone: ZoneId  # type: ignore[valid-type]
     depth_mm: PlanDepthIn
-    reason: _text(2000) = Field(  # type: ignore[valid-type]
+    reason: free_text(2000) = Field(  # type: ignore[valid-type]
         "", description="Required when the depth leaves the protocol's band for the zone."
     )
 
@@ -114,7 +113,7 @@ class PlanAdjustments(Schema):
     depths: Annotated[list[PlanZoneDepthIn], Field(max_length=30)] = Field(
         [], description="Per-zone depths that differ from the proposal."
     )
-    notes: _text(4000) | None = None  # type: ignore[valid-type]
+    notes: free_text(4000) | None = None  # type: ignore[valid-type]
 
 
 def _absent_not_null(schema: dict[str, Any]) -> None:
@@ -142,7 +141,7 @@ class PlanPatch(PlanAdjustments):
 
 class PlanStatusIn(Schema):
     status: Literal["active", "completed", "stopped"]
-    reason: _line(500) = Field("", description="Required to stop a plan; a note when completing.")  # type: ignore[valid-type]
+    reason: one_line(500) = Field("", description="Required to stop a plan; a note when completing.")  # type: ignore[valid-type]
 
 
 class PlanZoneOut(Schema):

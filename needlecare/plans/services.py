@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from needlecare.audit.services import record_event
+from needlecare.core.clock import clinic_today
 from needlecare.core.errors import CONFLICT, Refused
 from needlecare.patients.models import Patient
 from needlecare.plans import dosing, selectors
@@ -29,7 +30,6 @@ from needlecare.plans.models import (
 )
 from needlecare.protocols.loader import Protocol
 from needlecare.screening.selectors import screening_status
-from needlecare.screening.services import clinic_today
 
 MAX_DAYS_AHEAD = (
     2 * 365

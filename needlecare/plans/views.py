@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
+from needlecare.core.clock import clinic_today
 from needlecare.core.forms import add_refusal
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
@@ -20,7 +21,6 @@ from needlecare.plans import dosing, selectors, services
 from needlecare.plans.forms import STATUS_ACTIONS, AdjustForm, ChoiceForm, StatusForm, zones_for
 from needlecare.plans.models import TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
-from needlecare.screening.services import clinic_today
 
 MAX_DATES = 20
 

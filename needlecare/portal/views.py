@@ -15,10 +15,11 @@ from needlecare.consent import selectors as consent_selectors
 from needlecare.consent.models import SignedVia
 from needlecare.consent.signature import MAX_POINTS
 from needlecare.consent.signing import SigningPage, sign_from_form
+from needlecare.core.clock import clinic_today
 from needlecare.patients.services import record_patient_read
 from needlecare.portal import selectors, services
 from needlecare.portal.forms import CheckInForm, SignInForm
-from needlecare.screening.services import clinic_today
+from needlecare.protocols.labels import label_of, labels_for
 
 
 @require_http_methods(["GET", "POST"])
@@ -210,7 +211,7 @@ def calendar_feed(request):
     from django.conf import settings
     from django.urls import reverse
 
-    from needlecare.scheduling.services import create_feed
+    from needlecare.scheduling.services.feeds import create_feed
 
     # The patient's own credential: staff's two-step requirement does not apply to it.
     _, raw = create_feed(
@@ -259,7 +260,7 @@ def intake(request):
 @patient
 def progress(request):
     """The patient's own scores over time (the chart staff see), and when improvement is expected to fade."""
-    from needlecare.outcomes import charts, labels
+    from needlecare.outcomes import charts
     from needlecare.outcomes import selectors as outcome_selectors
     from needlecare.outcomes import services as outcome_services
     from needlecare.outcomes.durability import plain_answer
@@ -274,10 +275,10 @@ def progress(request):
         set(Treatment.objects.filter(clinic=clinic, patient=person).values_list("performed_on", flat=True))
     )
     forecast = forecast_for(person)
-    names = labels.indication_names(clinic)
+    names = labels_for(clinic, ["indications"])
     answers, bands = [], {}
     for item in getattr(forecast, "indications", None) or []:
-        name = labels.name_of(names, item.indication)
+        name = label_of(names, item.indication)
         answers.append(
             {"name": name, "forecast": item, "text": plain_answer(item, today=today, indication_label=name)}
         )
@@ -286,7 +287,7 @@ def progress(request):
         )
     series = outcome_selectors.progress(assessments, available)
     for s in series:
-        s.indication_label = labels.name_of(names, s.indication)  # type: ignore[attr-defined]
+        s.indication_label = label_of(names, s.indication)  # type: ignore[attr-defined]
         s.chart = charts.progress_svg(  # type: ignore[attr-defined]
             s, sessions=session_days, today=today, band=bands.get(s.indication)
         )

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from needlecare.core.months import add_months_never_shorter
+
 DEFAULT_PATH = Path(__file__).with_name("default.toml")
 
 Severity = Literal["declined", "deferred", "clearance", "precautions"]
@@ -184,21 +186,6 @@ class Span(_Entry):
         return self
 
 
-def add_months(start: date, months: int) -> date:
-    """The same day ``months`` later; a day the month lacks moves to the 1st of the next month, so the wait
-    is never shorter than the calendar months it names.
-
-    >>> add_months(date(2024, 8, 31), 6)
-    datetime.date(2025, 3, 1)
-    """
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    try:
-        return start.replace(year=year, month=month)
-    except ValueError:
-        return (date(year, month, 28) + timedelta(days=4)).replace(day=1)
-
-
 class Period(_Entry):
     """A wait after a date: ``{days = 14}`` or ``{months = 6}``."""
 
@@ -214,7 +201,7 @@ class Period(_Entry):
     def after(self, start: date) -> date:
         """The date the wait ends: ``Period(days=14).after(date(2025, 1, 1)) == date(2025, 1, 15)``."""
         if self.months is not None:
-            return add_months(start, self.months)
+            return add_months_never_shorter(start, self.months)
         return start + timedelta(days=self.days or 0)
 
 

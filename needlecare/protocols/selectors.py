@@ -35,16 +35,6 @@ def current_protocol(clinic: Clinic) -> tuple[ProtocolVersion, Protocol]:
     return version, parsed(version)
 
 
-def labels_of(clinic: Clinic) -> dict[str, str]:
-    """The names the clinic's protocol gives its devices, zones and indications, by id."""
-    _, protocol = current_protocol(clinic)
-    return {
-        key: getattr(item, "label", None) or key
-        for group in (protocol.devices, protocol.zones, protocol.indications)
-        for key, item in group.items()
-    }
-
-
 def adoptions_of(clinic: Clinic) -> QuerySet[ClinicProtocol]:
     return ClinicProtocol.objects.filter(clinic=clinic).select_related("protocol", "adopted_by")
 

@@ -20,11 +20,12 @@ from ninja.responses import Status
 from needlecare.audit.services import record_event
 from needlecare.clinics.policies import Category, api_policy
 from needlecare.core.api_errors import ERRORS as COMMON_ERRORS
+from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.plans.models import TreatmentPlan
-from needlecare.scheduling import selectors, services
+from needlecare.scheduling import selectors
 from needlecare.scheduling.models import Appointment, Device, Room
 from needlecare.scheduling.schemas import (
     AppointmentIn,
@@ -41,7 +42,16 @@ from needlecare.scheduling.schemas import (
     SlotQuery,
     StatusIn,
 )
-from needlecare.screening.services import clinic_today
+from needlecare.scheduling.services import series
+from needlecare.scheduling.services.booking import (
+    MAX_DAYS_AHEAD,
+    Booking,
+    BookingRefused,
+    book_appointment,
+    cancel_appointment,
+    move_appointment,
+    set_status,
+)
 
 router = Router(tags=["scheduling"])
 ERRORS: dict[int, Any] = {**COMMON_ERRORS, 409: Refusal}
@@ -135,7 +145,7 @@ def list_slots(request, query: Query[SlotQuery]):  # type: ignore[no-untyped-def
     last = min(
         query.last or first + timedelta(days=MAX_SLOT_DAYS),
         first + timedelta(days=MAX_SLOT_DAYS),
-        today + timedelta(days=services.MAX_DAYS_AHEAD),  # bookings open up to two years ahead
+        today + timedelta(days=MAX_DAYS_AHEAD),  # bookings open up to two years ahead
     )
     note = ""
     if patient is not None and kind.is_treatment:
@@ -192,7 +202,7 @@ def book(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
             )
     if payload.session_number is not None and plan is None:
         raise HttpError(422, "session_number needs the plan_id it belongs to.")
-    booking = services.Booking(
+    booking = Booking(
         patient=patient,
         practitioner=practitioner,
         type=kind,
@@ -203,9 +213,7 @@ def book(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
         session_number=payload.session_number,
         reason=payload.reason,
     )
-    appointment = services.book_appointment(
-        clinic=request.clinic, booking=booking, by=request.user, request=request
-    )
+    appointment = book_appointment(clinic=request.clinic, booking=booking, by=request.user, request=request)
     return Status(201, out(selectors.appointment_for(request.clinic, appointment.pk)))
 
 
@@ -226,7 +234,7 @@ def move(request, appointment_id: UUID, payload: MoveIn):  # type: ignore[no-unt
     moved outside its interval window needs `reason`."""
     appointment = selectors.appointment_for(request.clinic, appointment_id)
     practitioner = _practitioner(request, payload.practitioner_id) if payload.practitioner_id else None
-    services.move_appointment(
+    move_appointment(
         appointment=appointment,
         starts_at=_utc(payload.starts_at),
         practitioner=practitioner,
@@ -243,9 +251,7 @@ def move(request, appointment_id: UUID, payload: MoveIn):  # type: ignore[no-unt
 @api_policy(Category.APPOINTMENTS, write=True)
 def cancel(request, appointment_id: UUID, payload: CancelIn):  # type: ignore[no-untyped-def]
     appointment = selectors.appointment_for(request.clinic, appointment_id)
-    services.cancel_appointment(
-        appointment=appointment, reason=payload.reason, by=request.user, request=request
-    )
+    cancel_appointment(appointment=appointment, reason=payload.reason, by=request.user, request=request)
     return out(appointment)
 
 
@@ -254,7 +260,7 @@ def cancel(request, appointment_id: UUID, payload: CancelIn):  # type: ignore[no
 def change_status(request, appointment_id: UUID, payload: StatusIn):  # type: ignore[no-untyped-def]
     """Check in (on the day), complete (after check-in) or record a no-show (after the start time)."""
     appointment = selectors.appointment_for(request.clinic, appointment_id)
-    services.set_status(appointment=appointment, status=payload.status, by=request.user, request=request)
+    set_status(appointment=appointment, status=payload.status, by=request.user, request=request)
     return out(appointment)
 
 
@@ -267,7 +273,7 @@ def _sane(day: date) -> date:
 def _utc(moment: datetime) -> datetime:
     """The moment in UTC; a moment beyond what a calendar holds is refused like any other bad time."""
     if not EARLIEST.year <= moment.year <= LATEST.year:
-        raise services.BookingRefused({"starts_at": "Choose a time from now on, up to two years ahead."})
+        raise BookingRefused({"starts_at": "Choose a time from now on, up to two years ahead."})
     return moment.astimezone(UTC)
 
 
@@ -319,7 +325,7 @@ def propose(request, plan_id: UUID, query: Query[SeriesQuery]):  # type: ignore[
     for the maintenance visit; nothing is booked. `refusal` says why nothing can be proposed."""
     plan = _plan_of_clinic(request, plan_id)
     practitioner = _practitioner(request, query.practitioner_id or request.user.pk)
-    proposal = services.propose_series(plan=plan, practitioner=practitioner)
+    proposal = series.propose_series(plan=plan, practitioner=practitioner)
     record_patient_read(
         patient=plan.patient, by=request.user, action="appointment.propose_series", request=request
     )
@@ -359,7 +365,7 @@ def book_series(request, plan_id: UUID, payload: SeriesIn):  # type: ignore[no-u
     if len(numbers) != len(set(numbers)):
         raise HttpError(422, "Each session number once.")
     bookings = [
-        services.Booking(
+        Booking(
             patient=plan.patient,
             practitioner=practitioner,
             type=treatment if v.session_number else maintenance,
@@ -370,7 +376,7 @@ def book_series(request, plan_id: UUID, payload: SeriesIn):  # type: ignore[no-u
         )
         for v in payload.visits
     ]
-    booked = services.book_series(
+    booked = series.book_series(
         clinic=request.clinic, plan=plan, bookings=bookings, by=request.user, request=request
     )
     found = list(selectors.appointments_of_clinic(request.clinic).filter(pk__in=[a.pk for a in booked]))

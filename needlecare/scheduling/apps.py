@@ -10,6 +10,6 @@ class SchedulingConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from needlecare.clinics.models import Clinic
-        from needlecare.scheduling.services import on_clinic_saved
+        from needlecare.scheduling.services.setup import on_clinic_saved
 
         post_save.connect(on_clinic_saved, sender=Clinic, dispatch_uid="scheduling_default_types")

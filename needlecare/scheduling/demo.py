@@ -13,9 +13,11 @@ from django.utils import timezone
 from needlecare.clinics.models import Clinic
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
-from needlecare.scheduling import selectors, services
+from needlecare.scheduling import selectors, sessions
 from needlecare.scheduling.models import Appointment, Device, Room, Status, TimeOff, TypeCode, WorkingHours
-from needlecare.treatments.models import Treatment
+from needlecare.scheduling.services.booking import Booking, BookingRefused, SlotTaken, book_appointment
+from needlecare.scheduling.services.series import book_series, propose_series
+from needlecare.scheduling.services.setup import ensure_default_types
 
 ROOMS = ["Treatment room 1", "Treatment room 2"]
 DEVICES = [
@@ -26,7 +28,7 @@ DEVICES = [
 
 
 def seed_clinic(clinic: Clinic, today: date) -> None:
-    services.ensure_default_types(clinic)
+    ensure_default_types(clinic)
     for name in ROOMS:
         Room.objects.get_or_create(clinic=clinic, name=name)
     for name, kind, serial in DEVICES:
@@ -127,15 +129,7 @@ def _past_and_today(clinic: Clinic, today: date, practitioners: list[Any], rng: 
     consultation = selectors.type_by_code(clinic, TypeCode.CONSULTATION)
     follow_up = selectors.type_by_code(clinic, TypeCode.FOLLOW_UP)
     # Every session recorded in the last three weeks was an appointment first.
-    sessions = Treatment.objects.filter(
-        clinic=clinic, performed_on__gte=today - timedelta(weeks=3), performed_on__lt=today
-    )
-    numbers: dict[object, int] = {}
-    for session in sessions.select_related("patient", "practitioner").order_by("performed_on", "created_at"):
-        if session.plan_id:
-            numbers[session.plan_id] = Treatment.objects.filter(
-                plan_id=session.plan_id, performed_on__lte=session.performed_on
-            ).count()
+    for session in sessions.performed_between(clinic, today - timedelta(weeks=3), today):
         _place(
             clinic,
             diary,
@@ -145,7 +139,7 @@ def _past_and_today(clinic: Clinic, today: date, practitioners: list[Any], rng: 
             kind=treatment,
             status=Status.COMPLETED,
             plan_id=session.plan_id,
-            session_number=numbers.get(session.plan_id) if session.plan_id else None,
+            session_number=session.number,
         )
     patients = list(
         Patient.objects.filter(clinic=clinic, archived_at__isnull=True).order_by("reference")[:30]
@@ -216,14 +210,14 @@ def _coming_weeks(clinic: Clinic, today: date, practitioners: list[Any], rng: ra
             continue
         slot = slots[rng.randrange(len(slots))]
         try:
-            services.book_appointment(
+            book_appointment(
                 clinic=clinic,
-                booking=services.Booking(
+                booking=Booking(
                     patient=patient, practitioner=slot.practitioner, type=kind, starts_at=slot.starts_at
                 ),
                 by=owner,
             )
-        except (services.BookingRefused, services.SlotTaken):
+        except (BookingRefused, SlotTaken):
             continue
 
 
@@ -235,12 +229,12 @@ def _series(clinic: Clinic, practitioners: list[Any]) -> None:
     for index, plan in enumerate(plans.order_by("patient__reference")):
         # Whoever can fit the whole series (a holiday may leave a one-day window empty for one of them).
         turn = practitioners[index % len(practitioners) :] + practitioners[: index % len(practitioners)]
-        proposals = [(services.propose_series(plan=plan, practitioner=p), p) for p in turn]
+        proposals = [(propose_series(plan=plan, practitioner=p), p) for p in turn]
         proposal, practitioner = max(
             proposals, key=lambda pair: sum(v.slot is not None for v in pair[0].visits)
         )
         bookings = [
-            services.Booking(
+            Booking(
                 patient=plan.patient,
                 practitioner=practitioner,
                 type=visit.type,
@@ -257,6 +251,6 @@ def _series(clinic: Clinic, practitioners: list[Any]) -> None:
         if not bookings:
             continue
         try:
-            services.book_series(clinic=clinic, plan=plan, bookings=bookings, by=practitioner)
-        except (services.BookingRefused, services.SlotTaken, ValidationError):
+            book_series(clinic=clinic, plan=plan, bookings=bookings, by=practitioner)
+        except (BookingRefused, SlotTaken, ValidationError):
             continue

@@ -1,6 +1,6 @@
 """Page forms for the calendar. Times are typed as the clinic's wall-clock time; views turn them into UTC."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django import forms
 
@@ -167,7 +167,7 @@ class HoursForm(forms.Form):
                 self.add_error(f"ends_{index}", "Closing must come after opening.")
         return data
 
-    def week(self) -> list[tuple[int, object, object]]:
+    def week(self) -> list[tuple[int, time, time]]:
         return [
             (i, self.cleaned_data[f"starts_{i}"], self.cleaned_data[f"ends_{i}"])
             for i in range(7)

@@ -8,13 +8,12 @@ from ninja import Schema
 from pydantic import AwareDatetime, BeforeValidator, Field
 
 from needlecare.core.api_errors import Error
-from needlecare.patients.intake import _iso_date_only
-from needlecare.patients.schemas import _line, _required_line
+from needlecare.core.fields import iso_date_only, one_line, required_line
 from needlecare.scheduling.models import TypeCode
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(description="YYYY-MM-DD")]
+IsoDate = Annotated[date, BeforeValidator(iso_date_only), Field(description="YYYY-MM-DD")]
 TypeValue = Literal[tuple(TypeCode.values)]  # type: ignore[valid-type]
-Reason = Annotated[_line(500), Field(description="Why (a cancellation; a session outside its window).")]  # type: ignore[valid-type]
+Reason = Annotated[one_line(500), Field(description="Why (a cancellation; a session outside its window).")]  # type: ignore[valid-type]
 
 
 def _text_only(value: Any) -> Any:
@@ -59,7 +58,7 @@ class MoveIn(Schema):
 
 
 class CancelIn(Schema):
-    reason: _required_line(500)  # type: ignore[valid-type]
+    reason: required_line(500)  # type: ignore[valid-type]
 
 
 class StatusIn(Schema):

@@ -1,4 +1,5 @@
-"""Reads of the calendar, always within one clinic: appointments, resources, and who is free when.
+"""Reads of the calendar, always within one clinic: appointments, resources, a plan's session windows,
+who is free when, and the calendar grid the day and week pages draw.
 
 `Availability` loads a clinic's hours, time off and bookings for a stretch of days in a fixed number of
 queries, then answers "is this free?" and "which slots are free?" in memory.
@@ -16,8 +17,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from needlecare.accounts.models import User
-from needlecare.clinics.models import CLINICAL_ROLES, Clinic
+from needlecare.clinics.models import CLINICAL_ROLES, Clinic, Membership
 from needlecare.patients.models import Patient
+from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -27,7 +29,9 @@ from needlecare.scheduling.models import (
     Status,
     TimeOff,
     WorkingHours,
+    hash_token,
 )
+from needlecare.scheduling.sessions import recorded_session_days
 from needlecare.screening.models import Outcome
 from needlecare.screening.selectors import screening_status
 
@@ -131,12 +135,16 @@ def appointments_of_plan(plan: Any) -> QuerySet[Appointment]:
     return appointments_of_clinic(plan.clinic).filter(plan=plan).order_by("starts_at")
 
 
-def feeds_of(clinic: Clinic, *, practitioner: Any = None, patient: Any = None) -> QuerySet[CalendarFeed]:
+def feeds_of(
+    clinic: Clinic, *, practitioner: Any = None, patient: Any = None, created_by: Any = None
+) -> QuerySet[CalendarFeed]:
     feeds = CalendarFeed.objects.filter(clinic=clinic, revoked_at__isnull=True)
     if practitioner is not None:
         feeds = feeds.filter(practitioner=practitioner)
     if patient is not None:
         feeds = feeds.filter(patient=patient)
+    if created_by is not None:
+        feeds = feeds.filter(created_by=created_by)
     return feeds.select_related("practitioner", "patient")
 
 
@@ -147,9 +155,6 @@ def feed_by_token(raw: str) -> CalendarFeed | None:
     (archived) and, when staff made it and so saw the address, with that staff member (gone from the
     clinic; the patient makes their own in the portal). A clinic that requires two-step sign-in serves
     only feeds made after a second factor (or by the patient in the portal)."""
-    from needlecare.clinics.models import Membership
-    from needlecare.scheduling.models import hash_token
-
     if not raw.startswith("ncf_") or len(raw) > 100:
         return None
     active_member = Membership.objects.filter(
@@ -167,6 +172,49 @@ def feed_by_token(raw: str) -> CalendarFeed | None:
         .select_related("clinic", "practitioner", "patient")
         .first()
     )
+
+
+# ------------------------------------------------------------------------------------------------------
+# A plan's session windows
+# ------------------------------------------------------------------------------------------------------
+
+
+def booked_session_days(plan: TreatmentPlan, *, ignore: object = None) -> dict[int, date]:
+    """Session number -> local day of its live booking (cancelled and no-shows need booking again)."""
+    booked = (
+        Appointment.objects.filter(plan=plan, session_number__isnull=False)
+        .exclude(status__in=[Status.CANCELLED, Status.NO_SHOW])
+        .exclude(pk=ignore)
+        .order_by("starts_at")
+    )
+    return {a.session_number: local_day(plan.clinic, a.starts_at) for a in booked}  # type: ignore[misc]
+
+
+def window_after(plan: TreatmentPlan, previous: date) -> tuple[date, date]:
+    return (
+        previous + timedelta(weeks=plan.interval_weeks_min),
+        previous + timedelta(weeks=plan.interval_weeks_max),
+    )
+
+
+def first_window(plan: TreatmentPlan, today: date) -> tuple[date, date]:
+    """The first session: from the planned start (or today, once that has passed), for the window's width."""
+    base = plan.schedule_dates[0] if plan.schedule else plan.start
+    base = max(base, today)
+    return base, base + timedelta(weeks=plan.interval_weeks_max - plan.interval_weeks_min)
+
+
+def session_window(
+    plan: TreatmentPlan, number: int, today: date, *, ignore: object = None
+) -> tuple[date, date] | None:
+    """The days session `number` of the plan may fall on, from the session before it; None if unknown."""
+    if number <= 1:
+        return first_window(plan, today)
+    done = recorded_session_days(plan)
+    if number - 1 <= len(done):
+        return window_after(plan, done[number - 2])
+    previous = booked_session_days(plan, ignore=ignore).get(number - 1)
+    return window_after(plan, previous) if previous else None
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -421,3 +469,130 @@ def free_slots(
 
 def open_appointment_q() -> Q:
     return ~Q(status=Status.CANCELLED)
+
+
+# ------------------------------------------------------------------------------------------------------
+# The calendar grid
+# ------------------------------------------------------------------------------------------------------
+
+
+HALF_HOUR = AppointmentType(duration_minutes=30, needs_room=False, needs_device=False)  # free-time probe
+
+
+@dataclass
+class Column:
+    """One practitioner on one day: their appointments and free half hours, in time order."""
+
+    practitioner: Any
+    items: list[tuple[str, Any]] = field(default_factory=list)  # ("appointment", a) or ("free", datetime)
+    away: Any = None
+    hours: str = ""
+    free_count: int = 0
+
+
+@dataclass
+class CalendarGrid:
+    days: list[tuple[date, list[Column]]]  # each day with a column per practitioner shown
+    appointments: int  # how many appointments the grid holds
+
+
+def calendar_grid(
+    clinic: Clinic,
+    days: list[date],
+    *,
+    practitioners: list[Any],
+    chosen: Any = None,
+    show_free: bool,
+    now: datetime,
+) -> CalendarGrid:
+    """The calendar of `days` for the chosen practitioner (or every one of `practitioners`), with the
+    free half hours counted for each column and listed among the appointments when `show_free`."""
+    shown = [chosen] if chosen else practitioners
+    starts, ends = day_bounds(clinic, days[0], days[-1])
+    appointments = list(appointments_between(clinic, starts, ends, practitioner=chosen))
+    availability = Availability.load(clinic, starts, ends)
+    grid = []
+    for one_day in days:
+        columns = []
+        for practitioner in shown:
+            column = Column(practitioner, away=availability.away_on(practitioner.pk, one_day))
+            column.hours = availability.hours_text(practitioner.pk, one_day)
+            mine = [
+                a
+                for a in appointments
+                if a.practitioner_id == practitioner.pk and local_day(clinic, a.starts_at) == one_day
+            ]
+            free = []
+            if not column.away:
+                free = [
+                    s.starts_at
+                    for s in availability.slots_on(
+                        one_day, practitioner=practitioner, type=HALF_HOUR, after=now
+                    )
+                    if s.starts_at.minute % 30 == 0
+                ]
+            column.free_count = len(free)
+            shown_free = free if show_free else []
+            column.items = sorted(
+                [("appointment", a) for a in mine] + [("free", f) for f in shown_free],
+                key=lambda item: item[1].starts_at if item[0] == "appointment" else item[1],
+            )
+            columns.append(column)
+        grid.append((one_day, columns))
+    return CalendarGrid(days=grid, appointments=len(appointments))
+
+
+# ------------------------------------------------------------------------------------------------------
+# What the other pages list
+# ------------------------------------------------------------------------------------------------------
+
+
+def active_plans_for_booking(clinic: Clinic, patient: Patient) -> QuerySet[TreatmentPlan]:
+    """The patient's active plans, newest first: those whose sessions can be booked as a series."""
+    return TreatmentPlan.objects.filter(clinic=clinic, patient=patient, status=PlanStatus.ACTIVE).order_by(
+        "-created_at"
+    )
+
+
+def plan_for_series(clinic: Clinic, patient: Patient, plan_id: object) -> TreatmentPlan:
+    """One of the patient's plans (any status: the series page says why an inactive one cannot be
+    booked), or 404."""
+    return get_object_or_404(
+        TreatmentPlan.objects.filter(clinic=clinic, patient=patient).select_related("clinic", "patient"),
+        pk=plan_id,
+    )
+
+
+def live_feed_for(clinic: Clinic, feed_id: object) -> CalendarFeed:
+    """The clinic's unrevoked feed, or 404."""
+    return get_object_or_404(CalendarFeed.objects.filter(clinic=clinic, revoked_at__isnull=True), pk=feed_id)
+
+
+def appointments_of_feed(feed: CalendarFeed, *, since: datetime) -> QuerySet[Appointment]:
+    """What a calendar feed lists: its patient's or practitioner's appointments ending from `since`."""
+    appointments = Appointment.objects.filter(clinic=feed.clinic, ends_at__gte=since).select_related(
+        "type", "room", "patient"
+    )
+    if feed.patient_id:
+        appointments = appointments.filter(patient_id=feed.patient_id)
+    else:
+        appointments = appointments.filter(practitioner_id=feed.practitioner_id)
+    return appointments.order_by("starts_at")
+
+
+def working_hours_of(clinic: Clinic, practitioner_id: object) -> QuerySet[WorkingHours]:
+    return WorkingHours.objects.filter(clinic=clinic, practitioner_id=practitioner_id).order_by("starts")
+
+
+def time_off_from(clinic: Clinic, day: date) -> QuerySet[TimeOff]:
+    """Time off that has not ended before `day`."""
+    return TimeOff.objects.filter(clinic=clinic, last_day__gte=day).select_related("practitioner")
+
+
+def time_off_for(clinic: Clinic, time_off_id: int) -> TimeOff:
+    return get_object_or_404(TimeOff.objects.filter(clinic=clinic), pk=time_off_id)
+
+
+def type_for(clinic: Clinic, type_id: int) -> AppointmentType:
+    """One of the clinic's appointment types (retired ones too), or 404."""
+    return get_object_or_404(AppointmentType.objects.filter(clinic=clinic), pk=type_id)

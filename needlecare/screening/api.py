@@ -8,6 +8,7 @@ from ninja import Router, Status
 
 from needlecare.clinics.policies import Category, api_policy
 from needlecare.core.api_errors import ERRORS
+from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
@@ -81,7 +82,7 @@ def screen(request, patient_id: UUID, payload: ScreenIn):  # type: ignore[no-unt
         patient=patient, by=request.user, on=payload.on, adjuncts=payload.adjuncts, request=request
     )
     decision = selectors.screening_of(patient, decision.pk)
-    return Status(201, _out(decision, services.clinic_today(request.clinic)))
+    return Status(201, _out(decision, clinic_today(request.clinic)))
 
 
 @router.get("/{patient_id}/screenings", response={200: StoredDecisionList, **ERRORS})
@@ -90,7 +91,7 @@ def list_screenings(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decisions = list(selectors.screenings_of(patient)[:100])
     record_patient_read(patient=patient, by=request.user, action="screening.view", request=request)
-    today = services.clinic_today(request.clinic)
+    today = clinic_today(request.clinic)
     return {"items": [_out(d, today) for d in decisions], "count": len(decisions)}
 
 
@@ -100,7 +101,7 @@ def get_screening(request, patient_id: UUID, decision_id: UUID):  # type: ignore
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
     record_patient_read(patient=patient, by=request.user, action="screening.view", request=request)
-    return _out(decision, services.clinic_today(request.clinic))
+    return _out(decision, clinic_today(request.clinic))
 
 
 @router.post(
@@ -119,4 +120,4 @@ def override(request, patient_id: UUID, decision_id: UUID, payload: OverrideIn):
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
     services.override_screening(decision=decision, by=request.user, request=request, **payload.dict())
-    return _out(selectors.screening_of(patient, decision_id), services.clinic_today(request.clinic))
+    return _out(selectors.screening_of(patient, decision_id), clinic_today(request.clinic))

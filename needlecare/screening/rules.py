@@ -284,7 +284,7 @@ def _apply(rule_id: str, rule: Rule, value: Any, on: date, protocol: Protocol) -
         fill = {"date": value.isoformat()}
     elif rule.allergens_any is not None:
         wanted = set(rule.allergens_any)
-        table = _ingredients(protocol)
+        table = ingredients_of(protocol)
         words = [
             f"{answer} ({', '.join(table[key].label for key in sorted(found & wanted))})"
             for answer in value
@@ -326,7 +326,9 @@ def allergens_of(intake: Mapping[str, Any], protocol: Protocol) -> set[str]:
     return found
 
 
-def _ingredients(protocol: Protocol) -> dict[str, Allergen]:
+def ingredients_of(protocol: Protocol) -> dict[str, Allergen]:
+    """The protocol's allergen ingredients by key (the default protocol's when it has no table of its own):
+    ``"lidocaine" in ingredients_of(load_default())``."""
     return _table(protocol).ingredients
 
 

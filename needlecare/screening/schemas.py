@@ -7,10 +7,10 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import BeforeValidator, Field
 
+from needlecare.core.fields import iso_date_only
 from needlecare.patients.intake import Intake as IntakeAnswers
-from needlecare.patients.intake import _iso_date_only
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+IsoDate = Annotated[date, BeforeValidator(iso_date_only)]
 OutcomeValue = Literal["eligible", "precautions", "clearance", "deferred", "declined"]
 
 

@@ -1,26 +1,20 @@
 """Screening a patient (stored, explained, versioned) and a practitioner's override."""
 
-import zoneinfo
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from needlecare.audit.services import record_event
-from needlecare.clinics.models import Clinic
+from needlecare.core.clock import clinic_today, local_time
 from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
 from needlecare.patients.selectors import latest_intake
 from needlecare.protocols.selectors import current_protocol
 from needlecare.screening import rules
 from needlecare.screening.models import OVERRIDABLE, Outcome, ScreeningDecision, ScreeningOverride
-
-
-def clinic_today(clinic: Clinic) -> date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(clinic.timezone))
 
 
 def screen_patient(
@@ -89,8 +83,7 @@ class AlreadyOverridden(Refused):
     def __init__(self, existing: ScreeningOverride) -> None:
         self.existing = existing
         who = existing.overridden_by.display_name if existing.overridden_by else "someone"
-        zone = zoneinfo.ZoneInfo(existing.decision.clinic.timezone)
-        when = timezone.localtime(existing.overridden_at, zone)
+        when = local_time(existing.decision.clinic, existing.overridden_at)
         super().__init__(
             f"This screening was already overridden by {who} on {when:%-d %b %Y}; that override stands. "
             "To decide again, screen the patient again."

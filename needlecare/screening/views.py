@@ -1,5 +1,7 @@
 """Screening pages: run it, read the decision at a glance, record an override."""
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -7,7 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
+from needlecare.core.clock import clinic_today
 from needlecare.core.forms import add_refusal
+from needlecare.core.request import ClinicRequest
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.screening import selectors, services
@@ -16,7 +20,7 @@ from needlecare.screening.forms import OverrideForm
 
 @require_POST
 @staff(CLINICAL_ROLES)
-def screening_run(request, patient_id):
+def screening_run(request: ClinicRequest, patient_id: UUID):
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     try:
         adjuncts = [name for name in request.POST.getlist("adjuncts") if name][:10]
@@ -32,11 +36,11 @@ def screening_run(request, patient_id):
 
 @require_GET
 @staff(ALL_ROLES)
-def screening_detail(request, patient_id, decision_id):
+def screening_detail(request: ClinicRequest, patient_id: UUID, decision_id: UUID):
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
     record_patient_read(patient=patient, by=request.user, action="screening.view", request=request)
-    status = selectors.screening_status(patient, services.clinic_today(request.clinic))
+    status = selectors.screening_status(patient, clinic_today(request.clinic))
     return render(
         request,
         "screening/detail.html",
@@ -52,7 +56,7 @@ def screening_detail(request, patient_id, decision_id):
 
 @require_http_methods(["POST"])
 @staff(CLINICAL_ROLES)
-def screening_override(request, patient_id, decision_id):
+def screening_override(request: ClinicRequest, patient_id: UUID, decision_id: UUID):
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
     form = OverrideForm(request.POST)
@@ -74,7 +78,7 @@ def screening_override(request, patient_id, decision_id):
         else:
             messages.success(request, "Override recorded.")
             return redirect("screening:detail", patient_id=patient.pk, decision_id=decision.pk)
-    status = selectors.screening_status(patient, services.clinic_today(request.clinic))
+    status = selectors.screening_status(patient, clinic_today(request.clinic))
     return render(
         request,
         "screening/detail.html",
@@ -100,7 +104,7 @@ PATIENT_HEADLINES = {
 
 @require_GET
 @staff(ALL_ROLES)
-def screening_for_patient(request, patient_id, decision_id):
+def screening_for_patient(request: ClinicRequest, patient_id: UUID, decision_id: UUID):
     """The decision worded for the patient: to show on the tablet or print and hand over."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from needlecare.protocols.labels import in_words
 from needlecare.treatments.models import Adjunct, AdverseEvent, EndPoint, Reaction
 from needlecare.treatments.services import SessionInput, ZoneEntry
 
@@ -83,7 +84,7 @@ class ZoneForm(forms.Form):
 
     def __init__(self, *args: Any, zones: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["zone"].choices = [("", "—")] + [(z, z.replace("_", " ")) for z in zones]
+        self.fields["zone"].choices = [("", "—")] + [(z, in_words(z)) for z in zones]
 
 
 ZoneFormSet = forms.formset_factory(

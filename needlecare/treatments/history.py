@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from needlecare.patients.history import Event, local, source
 from needlecare.patients.models import Patient
-from needlecare.protocols.selectors import labels_of
+from needlecare.protocols.labels import labels_for
 from needlecare.treatments.models import AdverseEvent, Treatment, TreatmentZone
 
 
@@ -22,7 +22,7 @@ def sessions(patient: Patient, limit: int | None) -> Iterable[Event]:
     )
     if not treatments:
         return
-    names = labels_of(patient.clinic)
+    names = labels_for(patient.clinic)
     for t in treatments:
         zones = ", ".join(f"{names.get(z.zone, z.zone)} {z.depth_mm} mm" for z in t.zones.all())
         recorded_on, at = local(t.created_at, patient)

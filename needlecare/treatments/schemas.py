@@ -8,12 +8,11 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from needlecare.patients.intake import _iso_date_only
-from needlecare.patients.schemas import _line, _required_line, _text
+from needlecare.core.fields import free_text, iso_date_only, one_line, required_line
 from needlecare.plans.schemas import ZoneId
 from needlecare.treatments.models import Adjunct, AdverseEventKind, EndPoint, Reaction
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(description="YYYY-MM-DD")]
+IsoDate = Annotated[date, BeforeValidator(iso_date_only), Field(description="YYYY-MM-DD")]
 NumbingValue = Annotated[
     str,
     Field(
@@ -44,28 +43,28 @@ class SessionIn(Schema):
     performed_on: IsoDate
     plan_id: UUID | None = None
     device: Literal["pen", "roller"]
-    device_model: _required_line(120)  # type: ignore[valid-type]
-    device_serial: _required_line(80)  # type: ignore[valid-type]
-    cartridge_id: _required_line(60)  # type: ignore[valid-type]
-    cartridge_lot: _required_line(60)  # type: ignore[valid-type]
+    device_model: required_line(120)  # type: ignore[valid-type]
+    device_serial: required_line(80)  # type: ignore[valid-type]
+    cartridge_id: required_line(60)  # type: ignore[valid-type]
+    cartridge_lot: required_line(60)  # type: ignore[valid-type]
     cartridge_expiry: IsoDate
     numbing_agent: NumbingValue
     numbing_minutes: Annotated[int, Field(ge=0, le=120)] = 0
     end_point: EndPointValue
-    product_applied: _line(200) = ""  # type: ignore[valid-type]
+    product_applied: one_line(200) = ""  # type: ignore[valid-type]
     duration_minutes: Annotated[int, Field(ge=1, le=240)]
     immediate_reaction: ReactionValue
-    notes: _text(4000) = ""  # type: ignore[valid-type]
-    interval_reason: _text(2000) = ""  # type: ignore[valid-type]
-    numbing_reason: _text(2000) = Field(  # type: ignore[valid-type]
+    notes: free_text(4000) = ""  # type: ignore[valid-type]
+    interval_reason: free_text(2000) = ""  # type: ignore[valid-type]
+    numbing_reason: free_text(2000) = Field(  # type: ignore[valid-type]
         "",
         description="Why an agent containing an ingredient the patient is allergic to is used (409 without).",
     )
     adjunct: AdjunctValue = Field(
         "none", description="prp: a blood product; the kit and screening are required."
     )
-    blood_kit_id: _line(60) = ""  # type: ignore[valid-type]
-    blood_kit_lot: _line(60) = ""  # type: ignore[valid-type]
+    blood_kit_id: one_line(60) = ""  # type: ignore[valid-type]
+    blood_kit_lot: one_line(60) = ""  # type: ignore[valid-type]
     bloodborne_screening_checked: bool = False
     zones: Annotated[list[ZoneIn], Field(min_length=1, max_length=14)]
 
@@ -131,7 +130,7 @@ class AdverseEventIn(Schema):
     grade: Annotated[int, Field(ge=1, le=4)]
     onset_on: IsoDate
     resolved_on: IsoDate | None = None
-    notes: _text(4000) = ""  # type: ignore[valid-type]
+    notes: free_text(4000) = ""  # type: ignore[valid-type]
 
 
 class LotSession(Schema):

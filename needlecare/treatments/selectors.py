@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404
 
 from needlecare.clinics.models import Clinic
 from needlecare.patients.models import Patient
+from needlecare.plans.models import TreatmentPlan
+from needlecare.scheduling.sessions import RecordedSession
 from needlecare.treatments.models import AdverseEvent, Treatment, TreatmentZone
 
 
@@ -73,3 +75,38 @@ def adverse_guides(clinic: Clinic) -> dict[str, dict[str, Any]]:
     _, protocol = current_protocol(clinic)
     guides = protocol.adverse_events or load_default().adverse_events
     return {key: {"key": key, **guide.model_dump()} for key, guide in guides.items()}
+
+
+# What scheduling asks of the recorded sessions (scheduling/sessions.py; answered in apps.py).
+
+
+def session_days_of_plan(plan: TreatmentPlan) -> list[date]:
+    """The days the plan's sessions were performed, earliest first."""
+    return list(
+        Treatment.objects.filter(clinic_id=plan.clinic_id, plan=plan)
+        .order_by("performed_on")
+        .values_list("performed_on", flat=True)
+    )
+
+
+def sessions_performed_between(clinic: Clinic, first: date, last: date) -> list[RecordedSession]:
+    """The clinic's sessions performed from `first` to the day before `last`, each with its place in
+    its plan."""
+    sessions = Treatment.objects.filter(clinic=clinic, performed_on__gte=first, performed_on__lt=last)
+    found = []
+    for session in sessions.select_related("patient", "practitioner").order_by("performed_on", "created_at"):
+        number = None
+        if session.plan_id:
+            number = Treatment.objects.filter(
+                plan_id=session.plan_id, performed_on__lte=session.performed_on
+            ).count()
+        found.append(
+            RecordedSession(
+                performed_on=session.performed_on,
+                patient=session.patient,
+                practitioner=session.practitioner,
+                plan_id=session.plan_id,
+                number=number,
+            )
+        )
+    return found

@@ -10,13 +10,13 @@ from django.db import IntegrityError, transaction
 
 from needlecare.audit.services import record_event
 from needlecare.consent.selectors import consent_status
+from needlecare.core.clock import clinic_today
 from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
 from needlecare.screening.rules import allergens_of
 from needlecare.screening.selectors import screening_status
-from needlecare.screening.services import clinic_today
 from needlecare.treatments import numbing
 from needlecare.treatments.models import Adjunct, AdverseEvent, Cartridge, Treatment, TreatmentZone
 
@@ -339,9 +339,11 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
 
             create_aftercare(treatment=treatment, by=by, request=request)
             # The day's treatment visit in the calendar is now done.
-            from needlecare.scheduling.services import complete_visit_for_session
+            from needlecare.scheduling.services.booking import complete_visit_for_session
 
-            complete_visit_for_session(treatment=treatment, by=by, request=request)
+            complete_visit_for_session(
+                patient=patient, performed_on=treatment.performed_on, by=by, request=request
+            )
     except IntegrityError:
         kit = data.blood_kit_id.strip()
         if kit and Treatment.objects.filter(clinic_id=patient.clinic_id, blood_kit_id=kit).exists():

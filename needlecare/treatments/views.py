@@ -12,13 +12,13 @@ from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
 from needlecare.clinics.policies import Category, readers
+from needlecare.core.clock import clinic_today
 from needlecare.core.forms import add_refusal
 from needlecare.idempotency.services import FORM_TOKEN_FIELD, new_form_token, submit_once, valid_form_token
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
-from needlecare.screening.services import clinic_today
 from needlecare.treatments import selectors, services
 from needlecare.treatments.forms import (
     AdverseEventForm,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
+from needlecare.core.clock import clinic_today
 from needlecare.factories import (
     PASSWORD,
     ClinicFactory,
@@ -24,7 +25,7 @@ from needlecare.factories import (
 from needlecare.scheduling.models import Appointment, Device, Room, Status, WorkingHours
 from needlecare.scheduling.selectors import at_local, type_by_code
 from needlecare.scheduling.tests.conftest import make_plan
-from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.screening.services import screen_patient
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

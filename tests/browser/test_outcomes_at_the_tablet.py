@@ -12,9 +12,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
+from needlecare.core.clock import clinic_today
 from needlecare.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory, make_patient
 from needlecare.outcomes.models import Assessment, Photo
-from needlecare.screening.services import clinic_today
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

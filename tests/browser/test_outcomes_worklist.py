@@ -22,7 +22,7 @@ from needlecare.factories import (
 from needlecare.outcomes.tests.test_forecasting import score, treat
 from needlecare.portal.services import issue_link
 from needlecare.scheduling.models import Appointment, Device, Room, WorkingHours
-from needlecare.scheduling.services import ensure_default_types
+from needlecare.scheduling.services.setup import ensure_default_types
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

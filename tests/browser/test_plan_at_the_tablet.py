@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
+from needlecare.core.clock import clinic_today
 from needlecare.factories import (
     PASSWORD,
     ClinicFactory,
@@ -19,7 +20,7 @@ from needlecare.factories import (
     make_patient,
 )
 from needlecare.plans.models import PlanStatus, TreatmentPlan
-from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.screening.services import screen_patient
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

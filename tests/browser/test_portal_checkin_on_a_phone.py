@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 
 from needlecare.aftercare.sender import send_due_reminders
 from needlecare.clinics.models import Role
+from needlecare.core.clock import clinic_today
 from needlecare.factories import ClinicFactory, MembershipFactory, make_intake, make_patient
-from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.screening.services import screen_patient
 from needlecare.treatments.services import SessionInput, ZoneEntry, record_treatment
 from needlecare.treatments.tests.conftest import sign_consent
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page

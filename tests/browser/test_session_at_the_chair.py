@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from needlecare.clinics.models import Role
 from needlecare.consent.models import ConsentSignature
+from needlecare.core.clock import clinic_today
 from needlecare.factories import (
     PASSWORD,
     ClinicFactory,
@@ -20,7 +21,7 @@ from needlecare.factories import (
     make_intake,
     make_patient,
 )
-from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.screening.services import screen_patient
 from needlecare.treatments.models import Treatment
 from needlecare.treatments.tests.conftest import active_plan
 from tests.browser.support import chromium, no_horizontal_overflow, screenshot, watched_page

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from needlecare.clinics.models import Role
+from needlecare.core.clock import clinic_today
 from needlecare.factories import (
     PASSWORD,
     ClinicFactory,
@@ -23,8 +24,8 @@ from needlecare.factories import (
 )
 from needlecare.scheduling.models import Appointment, Device
 from needlecare.scheduling.selectors import at_local, type_by_code
-from needlecare.scheduling.services import ensure_default_types
-from needlecare.screening.services import clinic_today, screen_patient
+from needlecare.scheduling.services.setup import ensure_default_types
+from needlecare.screening.services import screen_patient
 from needlecare.treatments.models import Treatment
 from needlecare.treatments.services import SessionInput, ZoneEntry, record_treatment
 from needlecare.treatments.tests.conftest import active_plan, sign_consent

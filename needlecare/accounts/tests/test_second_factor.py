@@ -182,7 +182,7 @@ def test_a_clinic_requiring_two_step_sign_in_refuses_tokens_issued_without_it(cl
 
 
 def test_a_clinic_requiring_two_step_sign_in_serves_no_feed_made_without_it(client, world_a):
-    from needlecare.scheduling.services import create_feed
+    from needlecare.scheduling.services.feeds import create_feed
 
     _, raw = create_feed(clinic=world_a.clinic, by=world_a.practitioner, practitioner=world_a.practitioner)
     assert client.get(f"/calendar/feed/{raw}.ics").status_code == 200

@@ -35,7 +35,8 @@ def _model(label: str):  # type: ignore[no-untyped-def]
 
 
 def rich_patient(world, media_root: Path, *, today: date | None = None) -> Rich:  # type: ignore[no-untyped-def]
-    from needlecare.screening.services import clinic_today, screen_patient
+    from needlecare.core.clock import clinic_today
+    from needlecare.screening.services import screen_patient
     from needlecare.treatments.services import SessionInput, ZoneEntry, record_adverse_event, record_treatment
     from needlecare.treatments.tests.conftest import active_plan, sign_consent
 

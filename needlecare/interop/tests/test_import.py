@@ -11,11 +11,11 @@ from django.apps import apps
 
 from needlecare.audit.models import AuditEvent
 from needlecare.audit.services import verify_chain
+from needlecare.core.clock import clinic_today
 from needlecare.factories import make_patient
 from needlecare.interop.export import PATIENT_COLUMNS
 from needlecare.interop.importer import guess_mapping, read_csv
 from needlecare.patients.models import Patient
-from needlecare.screening.services import clinic_today
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ def test_the_import_pages_upload_map_check_and_import(signed_in, world_a, owner)
 
 
 def test_rows_with_an_appointment_book_it_or_say_why_not(client, world_a, owner):
-    from needlecare.scheduling.services import set_working_hours
+    from needlecare.scheduling.services.setup import set_working_hours
 
     set_working_hours(
         clinic=world_a.clinic,

@@ -4,10 +4,11 @@ from typing import Any
 
 from django import template
 
+from needlecare.core.clock import clinic_today
 from needlecare.outcomes import charts, selectors, services
-from needlecare.outcomes.views import _bands, _labels, forecast_for
+from needlecare.outcomes.views import _bands, forecast_for
+from needlecare.protocols.labels import labels_for
 from needlecare.protocols.selectors import current_protocol
-from needlecare.screening.services import clinic_today
 from needlecare.treatments.models import Treatment
 
 register = template.Library()
@@ -35,7 +36,7 @@ def outcomes_summary(patient: Any) -> dict[str, Any]:
     names: dict[str, str] = {}
     if series or bands:
         _, protocol = current_protocol(patient.clinic)
-        names = {**_labels(protocol.zones), **_labels(protocol.indications)}
+        names = labels_for(protocol, ["zones", "indications"])
     shown = []
     for s in series[:MAX_CHARTS]:
         label = f"{s.scale.name}: {names.get(s.zone, s.zone)}, {names.get(s.indication, s.indication)}"

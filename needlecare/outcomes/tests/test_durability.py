@@ -16,7 +16,7 @@ from needlecare.outcomes.durability import (
     DurabilityError,
     History,
     Prior,
-    add_months,
+    add_average_months,
     fit,
     forecast,
     forecast_cohort,
@@ -29,14 +29,17 @@ from needlecare.protocols import load_default
 PRIOR = Prior.from_protocol(load_default().durability)
 LAST = date(2024, 3, 1)
 SESSIONS = (date(2024, 1, 5), date(2024, 2, 2), LAST)
-PEAK = add_months(LAST, 6)  # the protocol's peak: 6 months after the last session [Aust 2008; Alam 2014]
+PEAK = add_average_months(
+    LAST, 6
+)  # the protocol's peak: 6 months after the last session [Aust 2008; Alam 2014]
 
 
 def scores(*pairs: tuple[float, float]) -> tuple[Assessment, ...]:
     """(months after the last session, Goodman and Baron quantitative score); the baseline, 40, on day one."""
     taken = [Assessment(SESSIONS[0], "goodman_baron_quantitative", 40)]
     taken += [
-        Assessment(add_months(LAST, months), "goodman_baron_quantitative", value) for months, value in pairs
+        Assessment(add_average_months(LAST, months), "goodman_baron_quantitative", value)
+        for months, value in pairs
     ]
     return tuple(taken)
 
@@ -142,7 +145,7 @@ def test_a_history_without_sessions_or_with_an_unknown_indication_is_refused():
 
 def test_improvement_follows_each_scales_direction_of_better():
     first = SESSIONS[0]
-    later = add_months(LAST, 3)
+    later = add_average_months(LAST, 3)
     history = History(
         "fine_lines",
         SESSIONS,
@@ -163,14 +166,16 @@ def test_a_score_marked_as_baseline_is_the_baseline():
         (
             Assessment(SESSIONS[0] - timedelta(days=30), "goodman_baron_quantitative", 60),
             Assessment(SESSIONS[1], "goodman_baron_quantitative", 42, baseline=True),
-            Assessment(add_months(LAST, 3), "goodman_baron_quantitative", 21),
+            Assessment(add_average_months(LAST, 3), "goodman_baron_quantitative", 21),
         ),
     )
-    assert durability.improvement_series(history) == [(add_months(LAST, 3), 0.25)]
+    assert durability.improvement_series(history) == [(add_average_months(LAST, 3), 0.25)]
 
 
 def test_scores_on_a_scale_without_a_baseline_are_not_read_as_improvement():
-    history = History("fine_lines", SESSIONS, (Assessment(add_months(LAST, 3), "wrinkle_severity", 2),))
+    history = History(
+        "fine_lines", SESSIONS, (Assessment(add_average_months(LAST, 3), "wrinkle_severity", 2),)
+    )
     assert observe(history, PRIOR).status == "no_data"
 
 
@@ -211,12 +216,12 @@ def test_a_patient_still_improved_at_the_last_visit_is_censored_there():
 def test_the_patients_own_follow_up_bounds_their_forecast():
     model = prior_model(PRIOR)
     holding = one(model, patient("fine_lines", (3, 20), (24, 27), (30, 28)))
-    last_visit = add_months(LAST, 30)
+    last_visit = add_average_months(LAST, 30)
     assert holding.status == "holding"
     assert holding.fade_low > last_visit  # still improved at month 30: the fade is after it
     faded = one(model, patient("fine_lines", (3, 20), (6, 25), (9, 34)))
     assert faded.status == "faded"
-    assert add_months(LAST, 6) <= faded.fade_low and faded.fade_high <= add_months(LAST, 9)
+    assert add_average_months(LAST, 6) <= faded.fade_low and faded.fade_high <= add_average_months(LAST, 9)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -326,7 +331,7 @@ def test_a_score_just_above_half_does_not_count_as_held_but_one_clearly_above_do
     visits = (s(start, 5), s(date(2024, 10, 1), 1))  # improvement 1.0, about 3 months after the peak
     just = History("fine_lines", (start,), (*visits, s(date(2025, 10, 1), 2.92)))  # 0.52 of the peak
     clearly = History("fine_lines", (start,), (*visits, s(date(2025, 10, 1), 2.6)))  # 0.60 of the peak
-    peak_day = add_months(start, PRIOR.peak_months)
+    peak_day = add_average_months(start, PRIOR.peak_months)
     assert observe(just, PRIOR).lower_months == pytest.approx(months_between(peak_day, date(2024, 10, 1)))
     assert observe(clearly, PRIOR).lower_months == pytest.approx(months_between(peak_day, date(2025, 10, 1)))
     assert observe(just, PRIOR).status == observe(clearly, PRIOR).status == "holding"
@@ -465,10 +470,14 @@ def test_before_the_peak_the_patient_hears_their_skin_is_still_improving():
     two months after the last session hears it is still growing, and until when."""
     [building] = forecast(prior_model(PRIOR), [patient("fine_lines", (1, 30))])
     assert building.status == "building" and building.peak == PEAK
-    early = durability.plain_answer(building, today=add_months(LAST, 2), indication_label="Fine lines")
+    early = durability.plain_answer(
+        building, today=add_average_months(LAST, 2), indication_label="Fine lines"
+    )
     assert "Your skin should keep improving until about August 2024 as new collagen matures." in early
     assert early.index("keep improving") < early.index("expected to last until")
-    after = durability.plain_answer(building, today=add_months(LAST, 7), indication_label="Fine lines")
+    after = durability.plain_answer(
+        building, today=add_average_months(LAST, 7), indication_label="Fine lines"
+    )
     assert "keep improving" not in after and "expected to last until" in after
 
 
@@ -495,7 +504,7 @@ def test_the_patients_own_forecast_asks_more_of_a_visit_than_the_clinics_fit():
     s = lambda day, value: Assessment(day, "wrinkle_severity", value)  # noqa: E731  # 1 (best) .. 5
     start, visit = date(2024, 1, 5), date(2025, 10, 1)
     history = History("fine_lines", (start,), (s(start, 5), s(date(2024, 10, 1), 1), s(visit, 2.72)))
-    peak_day = add_months(start, PRIOR.peak_months)
+    peak_day = add_average_months(start, PRIOR.peak_months)
     assert observe(history, PRIOR).lower_months == pytest.approx(months_between(peak_day, visit))
     own = observe(history, PRIOR, held_at=durability.FORECAST_HELD)
     assert own.lower_months == pytest.approx(months_between(peak_day, date(2024, 10, 1)))

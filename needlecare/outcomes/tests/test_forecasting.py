@@ -83,7 +83,7 @@ def score(patient, day, value, *, indication="acne_scars", baseline=False):  # t
 
 
 def months_after(day: date, months: float) -> date:
-    return durability.add_months(day, months)
+    return durability.add_average_months(day, months)
 
 
 def test_without_follow_up_the_forecast_is_the_published_evidence(world_a):

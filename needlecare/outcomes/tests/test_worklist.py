@@ -14,7 +14,7 @@ from needlecare.factories import make_intake, make_patient
 from needlecare.outcomes.tests.test_forecasting import score, treat
 from needlecare.scheduling.models import Appointment, Status
 from needlecare.scheduling.selectors import type_by_code
-from needlecare.scheduling.services import Booking, book_appointment, cancel_appointment
+from needlecare.scheduling.services.booking import Booking, book_appointment, cancel_appointment
 from needlecare.scheduling.tests.conftest import equip, london, working_week
 from needlecare.treatments.tests.conftest import TODAY
 

@@ -17,7 +17,7 @@ from needlecare.outcomes.models import Assessment, Photo
 from needlecare.outcomes.tests.test_forecasting import score, treat
 from needlecare.patients.history import events_of
 from needlecare.scheduling.models import Appointment, AppointmentType, Status
-from needlecare.scheduling.services import ensure_default_types
+from needlecare.scheduling.services.setup import ensure_default_types
 from needlecare.screening.services import screen_patient
 from needlecare.treatments.models import AdverseEvent, Treatment
 

@@ -3,7 +3,7 @@
 
 from django import template
 
-from needlecare.protocols.selectors import labels_of
+from needlecare.protocols.labels import label_of, labels_for
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ def protocol_label(context: template.Context, code: str) -> str:
     clinic = getattr(request, "clinic", None) or context.get("clinic")
     names = getattr(request, "_protocol_labels", None)
     if names is None and clinic is not None:
-        names = labels_of(clinic)
+        names = labels_for(clinic)
         if request is not None:
             request._protocol_labels = names
-    return (names or {}).get(code) or str(code).replace("_", " ").capitalize()
+    return label_of(names or {}, code, capitalise=True)

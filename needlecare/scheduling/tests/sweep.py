@@ -16,7 +16,7 @@ BODIES = {
 def ids(world) -> dict:  # type: ignore[no-untyped-def,type-arg]
     from needlecare.scheduling.models import Appointment, WorkingHours
     from needlecare.scheduling.selectors import at_local, type_by_code
-    from needlecare.scheduling.services import create_feed, revoke_feed
+    from needlecare.scheduling.services.feeds import create_feed, revoke_feed
     from needlecare.scheduling.tests.conftest import make_plan
 
     WorkingHours.objects.create(

@@ -6,7 +6,7 @@ import pytest
 
 from needlecare.audit.models import AuditEvent
 from needlecare.scheduling.models import Appointment, Device, Room, Status, TimeOff
-from needlecare.scheduling.services import (
+from needlecare.scheduling.services.booking import (
     Booking,
     BookingRefused,
     SlotTaken,

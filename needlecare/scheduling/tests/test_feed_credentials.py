@@ -7,7 +7,7 @@ import pytest
 
 from needlecare.clinics.models import Membership
 from needlecare.patients.services import archive_patient
-from needlecare.scheduling.services import create_feed
+from needlecare.scheduling.services.feeds import create_feed
 from needlecare.scheduling.tests.conftest import london
 from needlecare.scheduling.tests.test_feeds import book, events
 

@@ -8,14 +8,13 @@ from icalendar import Calendar
 
 from needlecare.audit.models import AuditEvent
 from needlecare.scheduling.models import CalendarFeed
-from needlecare.scheduling.services import (
+from needlecare.scheduling.services.booking import (
     Booking,
     book_appointment,
     cancel_appointment,
-    create_feed,
     move_appointment,
-    revoke_feed,
 )
+from needlecare.scheduling.services.feeds import create_feed, revoke_feed
 from needlecare.scheduling.tests.conftest import london
 
 pytestmark = pytest.mark.django_db

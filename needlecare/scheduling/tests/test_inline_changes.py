@@ -9,7 +9,8 @@ import pytest
 from needlecare.audit.models import AuditEvent
 from needlecare.factories import make_patient
 from needlecare.scheduling.models import Appointment, Status
-from needlecare.scheduling.services import Booking, book_series, propose_series
+from needlecare.scheduling.services.booking import Booking
+from needlecare.scheduling.services.series import book_series, propose_series
 from needlecare.scheduling.tests.conftest import london, make_plan
 from needlecare.scheduling.tests.test_pages import MONDAY, book
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from needlecare.factories import make_patient
-from needlecare.scheduling.models import Appointment, Room, Status, TimeOff, WorkingHours
-from needlecare.scheduling.services import Booking, book_appointment
+from needlecare.scheduling.models import Appointment, Device, Room, Status, TimeOff, WorkingHours
+from needlecare.scheduling.services.booking import Booking, book_appointment
 from needlecare.scheduling.tests.conftest import TODAY, london, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -258,6 +258,22 @@ def test_setup_sets_hours_time_off_rooms_and_type_durations(cal, signed_in):
     assert kind.duration_minutes == 45
     bad = {**hours, "hours-ends_0": "07:00"}
     assert client.post("/calendar/setup/", bad).status_code == 422
+
+
+def test_setup_adds_a_device_and_a_retired_one_of_the_same_name_comes_back(cal, signed_in):
+    client = signed_in(cal.owner)
+    device = {"action": "device", "device-name": "Pen 9", "device-kind": "pen", "device-serial": "S-1"}
+    assert client.post("/calendar/setup/", device).status_code == 302
+    pen = Device.objects.get(clinic=cal.clinic, name="Pen 9")
+    assert (pen.kind, pen.serial, pen.is_active) == ("pen", "S-1", True)
+    assert client.post("/calendar/setup/", {"action": f"retire-device-{pen.pk}"}).status_code == 302
+    pen.refresh_from_db()
+    assert not pen.is_active
+    again = {**device, "device-kind": "roller", "device-serial": "S-2"}
+    assert client.post("/calendar/setup/", again).status_code == 302
+    pen.refresh_from_db()
+    assert (pen.kind, pen.serial, pen.is_active) == ("roller", "S-2", True)
+    assert Device.objects.filter(clinic=cal.clinic, name="Pen 9").count() == 1
 
 
 def test_setup_is_for_owners(cal, signed_in):

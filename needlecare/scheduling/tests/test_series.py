@@ -5,18 +5,17 @@ from datetime import date, timedelta
 
 import pytest
 
+from needlecare.core.months import add_calendar_months
 from needlecare.scheduling.models import Appointment, TimeOff
 from needlecare.scheduling.selectors import local_day
-from needlecare.scheduling.services import (
+from needlecare.scheduling.services.booking import (
     Booking,
     BookingRefused,
     SlotTaken,
-    add_months,
     book_appointment,
-    book_series,
     move_appointment,
-    propose_series,
 )
+from needlecare.scheduling.services.series import book_series, propose_series
 from needlecare.scheduling.tests.conftest import london, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +43,9 @@ def test_each_session_lands_inside_the_window_after_the_one_before(cal):
     assert days[0] == date(2026, 12, 7)  # the planned day, a Monday
     for before, after in zip(days[:2], days[1:3], strict=True):
         assert timedelta(weeks=4) <= after - before <= timedelta(weeks=6)
-    assert add_months(days[2], 12) <= days[3] <= add_months(days[2], 12) + timedelta(weeks=4)
+    assert (
+        add_calendar_months(days[2], 12) <= days[3] <= add_calendar_months(days[2], 12) + timedelta(weeks=4)
+    )
 
 
 def test_a_holiday_pushes_a_session_later_inside_its_window(cal):

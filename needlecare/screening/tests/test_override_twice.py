@@ -54,12 +54,12 @@ def test_ten_simultaneous_overrides_record_one_and_the_rest_hear_already_overrid
     other answers AlreadyOverridden (the API's 409), never an IntegrityError (a 500)."""
     import sqlite3
 
-    from needlecare.scheduling.tests.test_concurrency import _file_copy, fire
+    from needlecare.scheduling.tests.test_concurrency import file_copy, fire
     from needlecare.screening.services import override_screening
 
     make_intake(world_a.patient, anticoagulant="antiplatelet")
     decision = screen_patient(patient=world_a.patient, by=world_a.practitioner)
-    file_settings = _file_copy(tmp_path)
+    file_settings = file_copy(tmp_path)
 
     def attempt(n: int):  # type: ignore[no-untyped-def]
         return lambda: override_screening(decision=decision, by=world_a.practitioner, reason=f"Reason {n}")

@@ -181,7 +181,7 @@ def test_owner_adopts_a_changed_protocol_from_the_page_and_a_broken_one_is_expla
 
 
 def test_screening_date_defaults_to_the_clinics_local_day(world_a):
-    from needlecare.screening.services import clinic_today
+    from needlecare.core.clock import clinic_today
 
     assert isinstance(clinic_today(world_a.clinic), date)
 

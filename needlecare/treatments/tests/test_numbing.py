@@ -12,7 +12,7 @@ from needlecare.factories import make_intake
 from needlecare.protocols import DEFAULT_PATH, load_default, load_protocol
 from needlecare.scheduling.models import Appointment, Device
 from needlecare.scheduling.selectors import at_local, type_by_code
-from needlecare.scheduling.services import ensure_default_types
+from needlecare.scheduling.services.setup import ensure_default_types
 from needlecare.screening.services import screen_patient
 from needlecare.treatments.models import Treatment
 from needlecare.treatments.numbing import allergens_in, contained, numbing_of
@@ -322,14 +322,14 @@ def test_the_chair_recognises_every_allergy_word_that_screening_recognises():
     """Screening ([allergens]) and the chair ([numbing]) read allergy words from two tables; an allergy
     screening flags must never pass unrecognised at the chair."""
     from needlecare.protocols import load_default
-    from needlecare.screening.rules import _ingredients, allergens_of
+    from needlecare.screening.rules import allergens_of, ingredients_of
     from needlecare.treatments import numbing
 
     protocol = load_default()
     agents = numbing.numbing_of(protocol)
     words = [
         word
-        for key, allergen in _ingredients(protocol).items()
+        for key, allergen in ingredients_of(protocol).items()
         for word in (key, getattr(allergen, "label", ""), *getattr(allergen, "names", []))
         if word
     ]

@@ -1,0 +1,1 @@
+"""Writes to the calendar, one module per concern: booking, series, feeds, setup."""

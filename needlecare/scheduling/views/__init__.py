@@ -1,0 +1,1 @@
+"""Calendar pages, one module per concern: booking, series, feeds, setup."""
