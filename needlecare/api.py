@@ -1,7 +1,11 @@
 """The JSON API under /api/v1/: token authentication, 404 across clinics, 422 for bad input.
 
-Every answer that is not a success is JSON `{"detail": ...}`: a sentence a person can act on, or for
-invalid input the list of problems, each naming its field in `loc`.
+Every answer that is not a success has one shape (`core/api_errors.Error`, declared for every operation
+by `core/api_errors.ERRORS`): JSON `{"detail": ..., "code": ..., "fields": {...}}`. `detail` is a
+sentence a person can act on, or for invalid input the list of problems, each naming its field in `loc`;
+`code` (a short stable name, e.g. `refused`, `slot_taken`, `forbidden`) and `fields` (field -> its
+messages) come with a refusal. A service says no by raising `core.errors.Refused` (or its app's subclass);
+operations let it propagate and `refused` below answers it, with the status it names (409, 422, ...).
 """
 
 import json
@@ -9,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -16,6 +21,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from needlecare.accounts.selectors import membership_for_token
+from needlecare.core.errors import Refused
 from needlecare.refusals import busy_response, is_busy, is_unavailable, limit_refusal, unavailable_response
 
 logger = logging.getLogger("django.request")
@@ -65,7 +71,8 @@ api = NinjaAPI(
     description="Patients, intake and the clinical program of a microneedling clinic. "
     "Authenticate with `Authorization: Bearer <token>` (issue one on your settings page or with "
     "`manage.py issue_token EMAIL`). Another clinic's objects answer 404. Every error answers "
-    '`{"detail": ...}`; invalid input answers 422 with one entry per problem, naming the field in `loc`.',
+    '`{"detail": ..., "code": ..., "fields": {...}}` (`code` and `fields` with refusals); invalid input '
+    "answers 422 with one entry per problem, naming the field in `loc`.",
     auth=TokenAuth(),
     parser=JsonObjectParser(),
     urls_namespace="api",
@@ -82,6 +89,17 @@ def _readable(error: dict) -> dict:  # type: ignore[type-arg]
 @api.exception_handler(ValidationError)
 def validation_error(request, exc):  # type: ignore[no-untyped-def]
     return api.create_response(request, {"detail": [_readable(e) for e in exc.errors]}, status=422)
+
+
+@api.exception_handler(Refused)
+def refused(request, exc):  # type: ignore[no-untyped-def]
+    return api.create_response(request, exc.answer(), status=exc.status)
+
+
+@api.exception_handler(DjangoValidationError)
+def invalid(request, exc):  # type: ignore[no-untyped-def]
+    # A row's own rules (full_clean) that no service turned into its Refused: invalid input, 422.
+    return refused(request, Refused(exc))
 
 
 @api.exception_handler(Http404)

@@ -63,3 +63,20 @@ def api_operations(client) -> list[tuple[str, str, dict]]:  # type: ignore[no-un
             if method in {"get", "post", "put", "patch", "delete"}:
                 operations.append((method, path, operation))
     return operations
+
+
+def api_view_functions() -> list[tuple[str, str, object]]:
+    """(method, path, view function) for every operation of the ninja `api`, found through its routers
+    (so a test can read what the function declares, such as `api_policy`)."""
+    from needlecare.api import api
+
+    found = []
+    for prefix, router in api._routers:
+        for mount in router.build_routers(prefix):
+            sub_prefix = mount.prefix
+            for path, path_view in mount.template.path_operations.items():
+                for operation in path_view.operations:
+                    for method in operation.methods:
+                        url = "/api/v1/" + "/".join(p.strip("/") for p in (sub_prefix, path) if p.strip("/"))
+                        found.append((method.lower(), url, operation.view_func))
+    return found

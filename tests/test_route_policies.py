@@ -1,7 +1,8 @@
 """Every route declares who may use it; a route without a policy fails here."""
 
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES, OWNER_ONLY
-from tests.routes import api_operations, page_routes
+from needlecare.clinics.policies import Category
+from tests.routes import api_operations, api_view_functions, page_routes
 
 # The few API operations anyone may call without a token.
 PUBLIC_API = {("get", "/api/v1/openapi.json"), ("get", "/api/v1/docs")}
@@ -43,6 +44,24 @@ def test_every_api_operation_requires_a_token(client, db):
         if not operation.get("security") and (method, path) not in PUBLIC_API
     ]
     assert unsecured == []
+
+
+def test_every_api_operation_declares_a_role_policy(client, db):
+    # @api_policy(Category.X, write=...), @api_owner_only or @api_any_role (clinics/policies.py), as
+    # pages declare @staff(...); the served document and the routers must list the same operations.
+    operations = api_view_functions()
+    missing = [(m, path) for m, path, view in operations if not hasattr(view, "api_policy")]
+    assert missing == [], f"API operations without @api_policy, @api_owner_only or @api_any_role: {missing}"
+    documented = {(m, path) for m, path, _ in api_operations(client)} - PUBLIC_API
+    assert {(m, path) for m, path, _ in operations} == documented
+
+
+def test_api_policies_are_known_kinds():
+    for method, path, view in api_view_functions():
+        policy = view.api_policy
+        assert policy in {("owner",), ("any",)} or (
+            policy[0] == "category" and isinstance(policy[1], Category) and isinstance(policy[2], bool)
+        ), (method, path, policy)
 
 
 def test_patient_pages_are_only_under_the_portal():

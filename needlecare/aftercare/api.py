@@ -9,14 +9,13 @@ from needlecare.aftercare import selectors
 from needlecare.aftercare.models import AftercareTimeline, CheckIn
 from needlecare.aftercare.schemas import CheckInList, TimelineOut
 from needlecare.audit.services import record_event
-from needlecare.clinics.policies import Category, api_require
+from needlecare.clinics.policies import Category, api_policy
+from needlecare.core.api_errors import ERRORS
 from needlecare.patients import selectors as patient_selectors
-from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
 from needlecare.treatments import selectors as treatment_selectors
 
 router = Router(tags=["aftercare"])
-ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 422: Message}
 
 
 def _timeline(record: AftercareTimeline) -> dict[str, Any]:
@@ -48,6 +47,7 @@ CheckInOut_FIELDS = (  # noqa: N816
 
 
 @router.get("/patients/{patient_id}/sessions/{session_id}/aftercare", response={200: TimelineOut, **ERRORS})
+@api_policy(Category.SESSIONS)
 def get_timeline(request, patient_id: UUID, session_id: UUID):  # type: ignore[no-untyped-def]
     """The session's aftercare timeline, day by day, as the protocol version in force gave it."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
@@ -57,10 +57,10 @@ def get_timeline(request, patient_id: UUID, session_id: UUID):  # type: ignore[n
 
 
 @router.get("/patients/{patient_id}/check-ins", response={200: CheckInList, **ERRORS})
+@api_policy(Category.CHECKINS)
 def list_checkins(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """The patient's day 1/3/7 check-ins, newest first, with the warning signs each showed
     (practitioners and owners: see the data policies in docs/architecture.md)."""
-    api_require(request, Category.CHECKINS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     items = [_checkin(c) for c in selectors.checkins_of(patient)[:500]]
     record_patient_read(patient=patient, by=request.user, action="checkin.view", request=request)
@@ -68,10 +68,10 @@ def list_checkins(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 
 @router.get("/aftercare/alerts", response={200: CheckInList, **ERRORS})
+@api_policy(Category.CHECKINS)
 def list_alerts(request):  # type: ignore[no-untyped-def]
     """Check-ins with warning signs that nobody has marked as dealt with yet, oldest first
     (practitioners and owners)."""
-    api_require(request, Category.CHECKINS)
     items = [_checkin(c) for c in selectors.alerts_for(request.clinic)[:500]]
     record_event(
         clinic=request.clinic, user=request.user, action="checkin.alerts", request=request,

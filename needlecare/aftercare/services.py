@@ -23,6 +23,7 @@ from needlecare.aftercare.models import (
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
 from needlecare.core.clock import clinic_today, clinic_zone
+from needlecare.core.errors import Refused
 from needlecare.core.months import add_months_never_shorter
 from needlecare.patients.models import Patient
 from needlecare.protocols.selectors import current_protocol
@@ -334,8 +335,8 @@ def checkin_day_due(treatment: Treatment, today: date) -> int | None:
     return max(day for day in CHECKIN_DAYS if day <= elapsed)
 
 
-class CheckInRefused(ValidationError):
-    pass
+class CheckInRefused(Refused, ValidationError):
+    """The check-in cannot be taken (the day, the photo); each reason by its field."""
 
 
 def submit_checkin(

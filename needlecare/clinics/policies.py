@@ -1,16 +1,21 @@
 """Who may read and write each category of a patient's data, decided once for every role.
 
-Pages (`@staff(readers(...))`, `can_read` in templates), the API (`api_require`), the patient's ZIP
+Pages (`@staff(readers(...))`, `can_read` in templates), the API (`@api_policy(...)`), the patient's ZIP
 export, the FHIR bundle and the CSV exports all ask this table; docs/architecture.md shows it (generated
 by `policy_table()`, and a test fails when the two differ).
 """
 
+from collections.abc import Callable
 from enum import StrEnum
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from needlecare.clinics.models import Role
+from needlecare.clinics.models import OWNER_ONLY, Role
+from needlecare.core.errors import Refused
+
+Operation = Callable[..., Any]
 
 
 class Category(StrEnum):
@@ -154,13 +159,55 @@ def require(request: Any, category: Category, *, write: bool = False) -> None:
 
 
 def api_require(request: Any, category: Category, *, write: bool = False) -> None:
-    """For API operations: 403 with the API's error shape unless the token's role may."""
-    from ninja.errors import HttpError
-
+    """For API operations: 403 in the API's error shape unless the token's role may."""
     try:
         require(request, category, write=write)
     except PermissionDenied as error:
-        raise HttpError(403, str(error)) from error
+        raise Refused(str(error), code="forbidden", status=403) from error
+
+
+# API operations declare who may call them, as pages do with @staff (tests/test_route_policies.py fails
+# on an operation without one). Each sits under the router's decorator:
+#
+#     @router.post("/patients/{patient_id}/sessions", response=...)
+#     @api_policy(Category.SESSIONS, write=True)
+#     def record_session(request, ...): ...
+#
+# `api_policy` is the attribute the test reads: ("category", category, write), ("owner",) or ("any",).
+
+
+def _declared(policy: tuple[Any, ...], check: Callable[[Any], None]) -> Callable[[Operation], Operation]:
+    def decorator(operation: Operation) -> Operation:
+        @wraps(operation)
+        def checked(request: Any, *args: Any, **kwargs: Any) -> Any:
+            check(request)
+            return operation(request, *args, **kwargs)
+
+        checked.api_policy = policy  # type: ignore[attr-defined]
+        return checked
+
+    return decorator
+
+
+def api_policy(category: Category, *, write: bool = False) -> Callable[[Operation], Operation]:
+    """The token's role must read (or with `write=True` write) the category: 403 otherwise."""
+    return _declared(
+        ("category", category, write), lambda request: api_require(request, category, write=write)
+    )
+
+
+def _owner(request: Any) -> None:
+    membership = getattr(request, "membership", None)
+    if membership is None or membership.role not in OWNER_ONLY:
+        raise Refused("Only the clinic's owner can do this.", code="forbidden", status=403)
+
+
+api_owner_only = _declared(("owner",), _owner)
+"""The clinic's owner only: 403 for any other role."""
+
+api_any_role = _declared(("any",), lambda request: None)
+"""Any role of the token's clinic (the token already belongs to one): the clinic's own settings, such as
+its scales, or data filtered by what the role may read (`readable_for`)."""
 
 
 def policy_table() -> str:

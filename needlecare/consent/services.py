@@ -13,6 +13,7 @@ from needlecare.consent import default_text
 from needlecare.consent.models import ConsentSignature, ConsentTemplate, SignedVia
 from needlecare.consent.selectors import current_template
 from needlecare.consent.signature import SignatureError, sanitise_signature
+from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
 
 MAX_TITLE = 200
@@ -22,8 +23,14 @@ MAX_NOTE = 300
 MAX_SIGNED_NAME = 160
 
 
-class TemplateChanged(ValidationError):
+class ConsentRefused(Refused, ValidationError):
+    """The form or the signature is refused (API: 422), each problem by its field."""
+
+
+class TemplateChanged(ConsentRefused):
     """The form changed after the signer was shown it: they must read the current text and sign that."""
+
+    status = 409
 
 
 def _lock_clinic(clinic: Clinic) -> None:
@@ -92,7 +99,7 @@ def revise_template(
     if len(note) > MAX_NOTE:
         errors["note"] = f"Keep the note within {MAX_NOTE} characters."
     if errors:
-        raise ValidationError(errors)
+        raise ConsentRefused(errors)
     with transaction.atomic():
         _lock_clinic(clinic)
         current = current_template(clinic)
@@ -161,7 +168,7 @@ def sign_consent(
     if patient.is_archived:
         errors["__all__"] = "This patient is archived: restore the patient before recording consent."
     if errors:
-        raise ValidationError(errors)
+        raise ConsentRefused(errors)
     with transaction.atomic():
         _lock_clinic(patient.clinic)
         template = current_template(patient.clinic)

@@ -14,6 +14,7 @@ from needlecare.consent.forms import TemplateForm
 from needlecare.consent.models import SignedVia
 from needlecare.consent.signature import MAX_POINTS
 from needlecare.consent.signing import SigningPage, sign_from_form
+from needlecare.core.forms import add_refusal
 from needlecare.core.request import ClinicRequest
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
@@ -118,8 +119,7 @@ def template_edit(request: ClinicRequest):
                 clinic=request.clinic, by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_refusal(form, error)
         else:
             if created:
                 messages.success(

@@ -7,16 +7,15 @@ from uuid import UUID
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router
-from ninja.errors import HttpError
 
 from needlecare.audit.services import record_event
-from needlecare.clinics.models import OWNER_ONLY
-from needlecare.clinics.policies import readable_for
+from needlecare.clinics.policies import Category, api_owner_only, api_policy, readable_for
+from needlecare.core.api_errors import ERRORS
+from needlecare.core.errors import CONFLICT, Refused
 from needlecare.interop import services
 from needlecare.interop.export import clinic_zip, download, patient_zip
 from needlecare.interop.fhir import patient_bundle
 from needlecare.interop.importer import (
-    ImportChanged,
     ImportFileError,
     check_mapping,
     guess_mapping,
@@ -25,11 +24,9 @@ from needlecare.interop.importer import (
 )
 from needlecare.interop.schemas import ErasedOut, EraseIn, ImportCheckIn, ImportIn, ImportOut
 from needlecare.patients import selectors as patient_selectors
-from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
 
 router = Router(tags=["interop"])
-ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 422: Message}
 
 
 def _content(status: int, media_type: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -39,18 +36,13 @@ def _content(status: int, media_type: str, schema: dict[str, Any]) -> dict[str, 
 ZIP = _content(200, "application/zip", {"type": "string", "format": "binary"})
 
 
-def _owner(request) -> None:  # type: ignore[no-untyped-def]
-    if request.membership.role not in OWNER_ONLY:
-        raise HttpError(403, "Only the clinic's owner can do this.")
-
-
-@router.post("/patients/{patient_id}/erase", response={200: ErasedOut, **ERRORS, 409: Message})
+@router.post("/patients/{patient_id}/erase", response={200: ErasedOut, **ERRORS})
+@api_owner_only
 def erase_patient(request, patient_id: UUID, payload: EraseIn):  # type: ignore[no-untyped-def]
     """Erase the patient on their request (owner only; send `{"confirm": true}`). Identity, contact
     details, free text and photos go; sessions with cartridge lots and adverse events stay without
     identity. Afterwards the patient answers 404 everywhere. Cannot be undone."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
-    _owner(request)
     done = services.erase_patient(patient=patient, by=request.user, request=request)
     return {"patient_id": str(patient.pk), "erased": done.counts, "files": len(done.files)}
 
@@ -60,6 +52,7 @@ def erase_patient(request, patient_id: UUID, payload: EraseIn):  # type: ignore[
     response={200: dict[str, Any], **ERRORS},
     openapi_extra=_content(200, "application/fhir+json", {"type": "object"}),
 )
+@api_policy(Category.DEMOGRAPHICS)
 def fhir_bundle(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """The patient's whole record as a FHIR R4 Bundle (type `collection`, `application/fhir+json`):
     Patient, Condition, AllergyIntolerance, QuestionnaireResponse, CarePlan, Procedure, Observation,
@@ -73,6 +66,7 @@ def fhir_bundle(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 
 @router.get("/patients/{patient_id}/export", response={200: bytes, **ERRORS}, openapi_extra=ZIP)
+@api_policy(Category.DEMOGRAPHICS)
 def patient_export(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """The patient's whole record as a ZIP (`application/zip`): `fhir.json` (FHIR R4 Bundle),
     `record.json` (every row, table by table), `photos/`, `consents/` (as signed, HTML) and
@@ -87,17 +81,16 @@ def patient_export(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 
 @router.get("/clinic/export", response={200: bytes, **ERRORS}, openapi_extra=ZIP)
+@api_owner_only
 def clinic_export(request):  # type: ignore[no-untyped-def]
     """The whole clinic as a ZIP (owner only): `record.json`, `patients.csv` (the import's shape),
     `audit.json`, and each patient's own export under `patients/<id>/`. Erased patients are not in it."""
-    _owner(request)
     archive = clinic_zip(request.clinic, by=request.user, generated_at=timezone.now())
     record_event(clinic=request.clinic, user=request.user, action="clinic.full_export", request=request)
     return download(archive, f"clinic-{request.clinic.slug}.zip")
 
 
 def _import(request, payload, *, dry_run: bool, confirmed: list[int] | None):  # type: ignore[no-untyped-def]
-    _owner(request)
     try:
         table = read_csv(payload.csv)
     except ImportFileError as error:
@@ -112,7 +105,11 @@ def _import(request, payload, *, dry_run: bool, confirmed: list[int] | None):  #
         ]
     if table is None or file_errors:
         if not dry_run and confirmed:
-            raise HttpError(409, "The file no longer checks as it did in the dry run: nothing was imported.")
+            raise Refused(
+                "The file no longer checks as it did in the dry run: nothing was imported.",
+                code="import_changed",
+                status=CONFLICT,
+            )
         rows = len(table.rows) if table is not None else 0
         return {
             "dry_run": dry_run,
@@ -123,22 +120,20 @@ def _import(request, payload, *, dry_run: bool, confirmed: list[int] | None):  #
             "patients": 0,
             "appointments": 0,
         }
-    try:
-        report = run_import(
-            clinic=request.clinic,
-            table=table,
-            mapping=mapping,
-            by=request.user,
-            dry_run=dry_run,
-            confirmed_lines=confirmed,
-            request=request,
-        )
-    except ImportChanged as error:
-        raise HttpError(409, str(error)) from error
+    report = run_import(
+        clinic=request.clinic,
+        table=table,
+        mapping=mapping,
+        by=request.user,
+        dry_run=dry_run,
+        confirmed_lines=confirmed,
+        request=request,
+    )
     return {**report.__dict__, "mapping": mapping}
 
 
 @router.post("/import/patients/check", response={200: ImportOut, **ERRORS})
+@api_owner_only
 def check_import(request, payload: ImportCheckIn):  # type: ignore[no-untyped-def]
     """The dry run of an import from another system's CSV (owner only): every row is checked exactly as
     the import would write it, and every bad row is reported by line, field and reason. Nothing is saved.
@@ -146,7 +141,8 @@ def check_import(request, payload: ImportCheckIn):  # type: ignore[no-untyped-de
     return _import(request, payload, dry_run=True, confirmed=None)
 
 
-@router.post("/import/patients", response={200: ImportOut, **ERRORS, 409: Message})
+@router.post("/import/patients", response={200: ImportOut, **ERRORS})
+@api_owner_only
 def import_patients(request, payload: ImportIn):  # type: ignore[no-untyped-def]
     """Import patients (and upcoming appointments) from another system's CSV (owner only). Send the same
     CSV and mapping as the dry run (`/import/patients/check`) with `confirmed_lines` = its `good_lines`:

@@ -20,6 +20,7 @@ from django.db import transaction
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
 from needlecare.core.clock import clinic_zone
+from needlecare.core.errors import CONFLICT, Refused
 from needlecare.interop.spreadsheet import unquoted
 from needlecare.patients.models import Patient, Sex
 from needlecare.patients.services import create_patient
@@ -75,8 +76,10 @@ class ImportFileError(ValueError):
     """The file itself cannot be read (not a mapping or row problem)."""
 
 
-class ImportChanged(Exception):
-    """The rows no longer check as they did in the dry run; nothing was written."""
+class ImportChanged(Refused):
+    """The rows no longer check as they did in the dry run; nothing was written (API: 409)."""
+
+    status, code = CONFLICT, "import_changed"
 
 
 def appointments_available() -> bool:

@@ -5,7 +5,6 @@ from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
@@ -14,7 +13,8 @@ from ninja.responses import Status
 from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
-from needlecare.clinics.policies import Category, api_require
+from needlecare.clinics.policies import Category, api_any_role, api_policy
+from needlecare.core.api_errors import ERRORS, Error
 from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.outcomes import scales, selectors, services
@@ -30,16 +30,10 @@ from needlecare.outcomes.schemas import (
     ScaleList,
 )
 from needlecare.patients import selectors as patient_selectors
-from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
 from needlecare.protocols.labels import label_of, labels_for
 
 router = Router(tags=["outcomes"])
-ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: Message}
-
-
-def _refused(error: DjangoValidationError, status: int = 422) -> HttpError:
-    return HttpError(status, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()))
 
 
 def _scale_out(scale: scales.Scale) -> dict[str, Any]:
@@ -104,6 +98,7 @@ def _photo_out(photo: Photo) -> dict[str, Any]:
 
 
 @router.get("/outcome-scales", response={200: ScaleList, **ERRORS})
+@api_any_role
 def list_scales(request):  # type: ignore[no-untyped-def]
     """The standard scales and the clinic's own: range, which direction is better, labels."""
     return {
@@ -113,8 +108,8 @@ def list_scales(request):  # type: ignore[no-untyped-def]
 
 
 @router.get("/patients/{patient_id}/assessments", response={200: AssessmentList, **ERRORS})
+@api_policy(Category.ASSESSMENTS)
 def list_assessments(request, patient_id: UUID):  # type: ignore[no-untyped-def]
-    api_require(request, Category.ASSESSMENTS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     available = services.scales_for(request.clinic)
     items = [_assessment_out(a, available) for a in selectors.assessments_of(patient)[:2000]]
@@ -132,12 +127,12 @@ def list_assessments(request, patient_id: UUID):  # type: ignore[no-untyped-def]
         "satisfaction) has no baseline."
     ),
 )
+@api_policy(Category.ASSESSMENTS, write=True)
 def record_assessment(request, patient_id: UUID, payload: AssessmentIn):  # type: ignore[no-untyped-def]
     """Record one score. Refused, each problem named: 422 when the score is outside the scale's range (or
     not a whole number on a whole-number scale), the zone or indication is not in the clinic's protocol,
     or a baseline is given on a change scale (GAIS, satisfaction); 404 when the clinic has no such scale
     or the linked session, plan or photo is not this patient's; 409 when dated before the patient's birth."""
-    api_require(request, Category.ASSESSMENTS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     data = services.AssessmentInput(
         scale=payload.scale,
@@ -153,17 +148,14 @@ def record_assessment(request, patient_id: UUID, payload: AssessmentIn):  # type
         photo_ids=list(payload.photo_ids),
         notes=payload.notes,
     )
-    try:
-        assessment = services.record_assessment(patient=patient, by=request.user, data=data, request=request)
-    except services.AssessmentRefused as error:
-        raise _refused(error, status=error.status) from None
+    assessment = services.record_assessment(patient=patient, by=request.user, data=data, request=request)
     available = services.scales_for(request.clinic)
     return Status(201, _assessment_out(selectors.assessment_of(patient, assessment.pk), available))
 
 
 @router.get("/patients/{patient_id}/assessments/{assessment_id}", response={200: AssessmentOut, **ERRORS})
+@api_policy(Category.ASSESSMENTS)
 def get_assessment(request, patient_id: UUID, assessment_id: UUID):  # type: ignore[no-untyped-def]
-    api_require(request, Category.ASSESSMENTS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     assessment = selectors.assessment_of(patient, assessment_id)
     record_patient_read(patient=patient, by=request.user, action="assessment.view", request=request)
@@ -171,8 +163,8 @@ def get_assessment(request, patient_id: UUID, assessment_id: UUID):  # type: ign
 
 
 @router.get("/patients/{patient_id}/photos", response={200: PhotoList, **ERRORS})
+@api_policy(Category.PHOTOS)
 def list_photos(request, patient_id: UUID):  # type: ignore[no-untyped-def]
-    api_require(request, Category.PHOTOS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     items = [_photo_out(p) for p in selectors.photos_of(patient)[:1000]]
     record_patient_read(patient=patient, by=request.user, action="photo.list", request=request)
@@ -208,17 +200,17 @@ UPLOAD_BODY = {
 
 @router.post(
     "/patients/{patient_id}/photos",
-    response={201: PhotoOut, **ERRORS, 503: Message, 507: Message},
+    response={201: PhotoOut, **ERRORS, 503: Error, 507: Error},
     openapi_extra=refusals(
         extra=UPLOAD_BODY,
         status_422="Invalid upload: not multipart/form-data, a file that is not a JPEG, PNG or HEIC image "
         "(read from its content) or is too large, or a zone the clinic's protocol does not know.",
     ),
 )
+@api_policy(Category.PHOTOS, write=True)
 def upload_photo(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """Upload one photo as multipart/form-data. The type is read from the content (JPEG, PNG, HEIC), the
     size and pixel count are limited, and the photo is re-encoded without EXIF or GPS data."""
-    api_require(request, Category.PHOTOS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     if not (request.content_type or "").startswith("multipart/form-data"):
         raise HttpError(
@@ -235,28 +227,23 @@ def upload_photo(request, patient_id: UUID):  # type: ignore[no-untyped-def]
                 for e in error.errors(include_url=False, include_context=False, include_input=False)
             ]
         ) from None
-    try:
-        photo = services.upload_photo(
-            patient=patient,
-            by=request.user,
-            upload=request.FILES.get("image"),
-            view=fields.view,
-            zone=fields.zone,
-            taken_on=fields.taken_on,
-            treatment_id=fields.session_id,
-            note=fields.note,
-            request=request,
-        )
-    except DjangoValidationError as error:
-        raise _refused(error) from None
-    except services.PhotoNotStored as error:
-        raise HttpError(error.status, error.message) from None
+    photo = services.upload_photo(
+        patient=patient,
+        by=request.user,
+        upload=request.FILES.get("image"),
+        view=fields.view,
+        zone=fields.zone,
+        taken_on=fields.taken_on,
+        treatment_id=fields.session_id,
+        note=fields.note,
+        request=request,
+    )
     return Status(201, _photo_out(photo))
 
 
 @router.get("/patients/{patient_id}/photos/{photo_id}", response={200: PhotoOut, **ERRORS})
+@api_policy(Category.PHOTOS)
 def get_photo(request, patient_id: UUID, photo_id: UUID):  # type: ignore[no-untyped-def]
-    api_require(request, Category.PHOTOS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     photo = selectors.photo_of(patient, photo_id)
     record_patient_read(patient=patient, by=request.user, action="photo.view", request=request)
@@ -278,9 +265,9 @@ IMAGE_RESPONSE = {
     response={200: None, **ERRORS},
     openapi_extra=IMAGE_RESPONSE,
 )
+@api_policy(Category.PHOTOS)
 def get_photo_image(request, patient_id: UUID, photo_id: UUID):  # type: ignore[no-untyped-def]
     """The stored photo (JPEG, no metadata), served with `X-Content-Type-Options: nosniff`."""
-    api_require(request, Category.PHOTOS)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     photo = selectors.photo_of(patient, photo_id)
     try:
@@ -301,19 +288,14 @@ def get_photo_image(request, patient_id: UUID, photo_id: UUID):  # type: ignore[
 
 
 @router.put("/patients/{patient_id}/photos/{photo_id}/marketing", response={200: PhotoOut, **ERRORS})
+@api_policy(Category.PHOTOS, write=True)
 def set_marketing(request, patient_id: UUID, photo_id: UUID, payload: MarketingIn):  # type: ignore[no-untyped-def]
     """Mark a photo for use beyond the clinical record (409 unless the patient's latest signature agreed
     to photo use and is not withdrawn), or unmark it."""
-    api_require(request, Category.PHOTOS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     photo = selectors.photo_of(patient, photo_id)
     photo.patient = patient
-    try:
-        services.set_photo_marketing(
-            photo=photo, by=request.user, marketing=payload.marketing, request=request
-        )
-    except DjangoValidationError as error:
-        raise HttpError(409, " ".join(error.messages)) from None
+    services.set_photo_marketing(photo=photo, by=request.user, marketing=payload.marketing, request=request)
     return _photo_out(photo)
 
 
@@ -367,6 +349,7 @@ def forecast_out(patient: Any, forecast: Any, *, today: date, names: dict[str, s
 
 
 @router.get("/patients/{patient_id}/forecast", response={200: ForecastOut, **ERRORS})
+@api_policy(Category.FORECAST)
 def get_forecast(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """When each indication's improvement is expected to fall below half its peak (median and 80%
     interval), when to book maintenance, and whether the forecast rests on published evidence alone or

@@ -19,6 +19,7 @@ from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
 from needlecare.consent.selectors import signatures_of
 from needlecare.core.clock import clinic_today
+from needlecare.core.errors import Refused
 from needlecare.outcomes import imaging, scales
 from needlecare.outcomes.models import Assessment, ClinicScale, Photo, Rater, View
 from needlecare.patients.models import Patient
@@ -94,7 +95,7 @@ class AssessmentInput:
     notes: str = ""
 
 
-class AssessmentRefused(ValidationError):
+class AssessmentRefused(Refused, ValidationError):
     """The problems by field; `status` says what kind: 422 invalid, 404 a linked object (or clinic scale)
     that does not exist here, 409 a conflict with the patient's record."""
 
@@ -226,24 +227,25 @@ def record_assessment(*, patient: Patient, by: Any, data: AssessmentInput, reque
 # --- Photos ---------------------------------------------------------------------------------------
 
 
-class PhotoRefused(ValidationError):
-    pass
+class PhotoRefused(Refused, ValidationError):
+    """An upload refused (422, each problem by field), or a photo that may not be marked for marketing."""
 
 
-class PhotoNotStored(Exception):
+class PhotoNotStored(Refused):
     """The photo was fine but the disk would not take it (full, or failing); nothing was kept."""
+
+    code = "not_stored"
 
     def __init__(self, error: OSError) -> None:
         full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-        self.status = 507 if full else 503
-        self.message = (
+        message = (
             "The photo store is full: nothing was saved. Ask whoever runs Needlecare to free disk space, "
             "then upload the photo again."
             if full
             else "The photo store cannot be written just now: nothing was saved. Please try again; if it "
             "persists, tell whoever runs Needlecare."
         )
-        super().__init__(self.message)
+        super().__init__(message, status=507 if full else 503)
 
 
 def _write(storage: Storage, name: str, data: bytes) -> str:
@@ -375,7 +377,7 @@ def set_photo_marketing(*, photo: Photo, by: Any, marketing: bool, request: Any 
     if marketing:
         allowed, reason = marketing_consent(photo.patient)
         if not allowed:
-            raise PhotoRefused({"marketing": reason})
+            raise PhotoRefused({"marketing": reason}, status=409, detail=reason)
     if photo.marketing == marketing:
         return photo
     with transaction.atomic():

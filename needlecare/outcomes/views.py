@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import CLINICAL_ROLES, OWNER_ONLY
 from needlecare.core.clock import clinic_today
+from needlecare.core.forms import add_refusal
 from needlecare.outcomes import charts, selectors, services
 from needlecare.outcomes.forms import AssessmentForm, ClinicScaleForm, CompareForm, PhotoForm
 from needlecare.outcomes.models import Photo, View
@@ -205,8 +206,7 @@ def photo_upload(request, patient_id):
                 request=request,
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_refusal(form, error)
         except services.PhotoNotStored as error:
             form.add_error(None, error.message)
             context = {"patient": patient, "form": form}
@@ -341,8 +341,7 @@ def scale_create(request):
                 clinic=request.clinic, by=request.user, data=form.cleaned_data, request=request
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_refusal(form, error)
         else:
             messages.success(request, f"Scale {form.cleaned_data['name']} added.")
             return redirect("outcomes:scales")

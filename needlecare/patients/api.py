@@ -3,13 +3,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from ninja import Path, Query, Router
 from ninja.errors import HttpError, ValidationError
 from ninja.responses import Status
 
 from needlecare.audit.services import record_event
+from needlecare.clinics.policies import Category, api_policy
+from needlecare.core.api_errors import ERRORS
+from needlecare.core.errors import CONFLICT, Refused
 from needlecare.openapi import refusals
 from needlecare.patients import selectors, services
 from needlecare.patients.models import IntakeSource
@@ -18,7 +19,6 @@ from needlecare.patients.schemas import (
     IntakeList,
     IntakeOut,
     ListParams,
-    Message,
     PatientIn,
     PatientList,
     PatientOut,
@@ -26,9 +26,6 @@ from needlecare.patients.schemas import (
 )
 
 router = Router(tags=["patients"])
-ERRORS = {400: Message, 401: Message, 404: Message, 422: Message}
-WRITE_ERRORS = {**ERRORS, 409: Message}
-REFERENCE_TAKEN = "reference: another patient of this clinic already has this reference."
 Version = Annotated[int, Path(ge=1, le=2_147_483_647, description="The intake's version number, from 1.")]
 
 
@@ -38,25 +35,13 @@ BIRTH_DATE_RULE = (
 )
 
 
-def _write(service, **kwargs):  # type: ignore[no-untyped-def]
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as error:
-        raise HttpError(
-            422, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-        ) from error
-    except IntegrityError as error:
-        # The only unique field a client sets is the reference; two requests raced for the same one.
-        raise HttpError(409, REFERENCE_TAKEN) from error
-
-
 def _reference_free(clinic, reference: str, exclude=None) -> None:  # type: ignore[no-untyped-def]
     if reference:
         taken = selectors.Patient.objects.filter(clinic=clinic, reference=reference)
         if exclude is not None:
             taken = taken.exclude(pk=exclude.pk)
         if taken.exists():
-            raise HttpError(409, REFERENCE_TAKEN)
+            raise Refused(services.REFERENCE_TAKEN, code="reference_taken", status=CONFLICT)
 
 
 def _refuse_unknown_query(request, params) -> None:  # type: ignore[no-untyped-def]
@@ -73,6 +58,7 @@ def _refuse_unknown_query(request, params) -> None:  # type: ignore[no-untyped-d
 
 
 @router.get("", response={200: PatientList, **ERRORS})
+@api_policy(Category.DEMOGRAPHICS)
 def list_patients(request, params: Query[ListParams]):  # type: ignore[no-untyped-def]
     """The clinic's patients, by family name. `q` searches names, e-mail, phone, reference and date of
     birth (YYYY-MM-DD or DD/MM/YYYY); every word must match."""
@@ -90,19 +76,19 @@ def list_patients(request, params: Query[ListParams]):  # type: ignore[no-untype
     return {"items": items, "count": count}
 
 
-@router.post(
-    "", response={201: PatientOut, **WRITE_ERRORS}, openapi_extra=refusals(status_422=BIRTH_DATE_RULE)
-)
+@router.post("", response={201: PatientOut, **ERRORS}, openapi_extra=refusals(status_422=BIRTH_DATE_RULE))
+@api_policy(Category.DEMOGRAPHICS, write=True)
 def create_patient(request, payload: PatientIn):  # type: ignore[no-untyped-def]
     """Register a patient. 409 if another patient of the clinic has the same `reference`."""
     _reference_free(request.clinic, payload.reference)
-    patient = _write(
-        services.create_patient, clinic=request.clinic, by=request.user, data=payload.dict(), request=request
+    patient = services.create_patient(
+        clinic=request.clinic, by=request.user, data=payload.dict(), request=request
     )
     return Status(201, patient)
 
 
 @router.get("/{patient_id}", response={200: PatientOut, **ERRORS})
+@api_policy(Category.DEMOGRAPHICS)
 def get_patient(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     patient = selectors.patient_for(request.clinic, patient_id)
     services.record_patient_read(patient=patient, by=request.user, request=request)
@@ -111,18 +97,20 @@ def get_patient(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 @router.patch(
     "/{patient_id}",
-    response={200: PatientOut, **WRITE_ERRORS},
+    response={200: PatientOut, **ERRORS},
     openapi_extra=refusals(status_422=BIRTH_DATE_RULE),
 )
+@api_policy(Category.DEMOGRAPHICS, write=True)
 def update_patient(request, patient_id: UUID, payload: PatientPatch):  # type: ignore[no-untyped-def]
     """Change the fields sent; fields left out keep their values. None may be set to null."""
     patient = selectors.patient_for(request.clinic, patient_id)
     data = payload.dict(exclude_unset=True)
     _reference_free(request.clinic, data.get("reference", ""), exclude=patient)
-    return _write(services.update_patient, patient=patient, by=request.user, data=data, request=request)
+    return services.update_patient(patient=patient, by=request.user, data=data, request=request)
 
 
 @router.post("/{patient_id}/archive", response={200: PatientOut, **ERRORS})
+@api_policy(Category.DEMOGRAPHICS, write=True)
 def archive_patient(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """Archive a patient: kept, readable, out of the default list. Archiving twice changes nothing."""
     patient = selectors.patient_for(request.clinic, patient_id)
@@ -130,6 +118,7 @@ def archive_patient(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 
 @router.get("/{patient_id}/intakes", response={200: IntakeList, **ERRORS})
+@api_policy(Category.INTAKE)
 def list_intakes(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """Every intake version of the patient, newest first."""
     patient = selectors.patient_for(request.clinic, patient_id)
@@ -138,7 +127,8 @@ def list_intakes(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     return {"items": intakes, "count": len(intakes)}
 
 
-@router.post("/{patient_id}/intakes", response={201: IntakeOut, **WRITE_ERRORS})
+@router.post("/{patient_id}/intakes", response={201: IntakeOut, **ERRORS})
+@api_policy(Category.INTAKE, write=True)
 def submit_intake(request, patient_id: UUID, payload: IntakeIn):  # type: ignore[no-untyped-def]
     """Store the answers as the patient's next intake version; earlier versions stay as they were.
     409 if the patient is archived."""
@@ -152,6 +142,7 @@ def submit_intake(request, patient_id: UUID, payload: IntakeIn):  # type: ignore
 
 
 @router.get("/{patient_id}/intakes/{version}", response={200: IntakeOut, **ERRORS})
+@api_policy(Category.INTAKE)
 def get_intake(request, patient_id: UUID, version: Version):  # type: ignore[no-untyped-def]
     patient = selectors.patient_for(request.clinic, patient_id)
     intake = selectors.intake_version(patient, version)

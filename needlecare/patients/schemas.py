@@ -176,13 +176,6 @@ class IntakeIn(Schema):
     answers: IntakeAnswers
 
 
-class Message(Schema):
-    detail: object = Field(
-        description="What went wrong: a sentence, or for invalid input a list of "
-        "{loc, msg, type} naming each field (loc) and the problem (msg)."
-    )
-
-
 class ListParams(Schema):
     q: Annotated[
         str,

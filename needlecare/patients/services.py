@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
+from needlecare.core.errors import CONFLICT, Refused
 from needlecare.patients.intake import Intake as IntakeAnswers
 from needlecare.patients.models import Intake, IntakeSource, Patient
 
@@ -23,13 +24,23 @@ EDITABLE_FIELDS = (
     "address",
     "notes",
 )
+REFERENCE_TAKEN = "reference: another patient of this clinic already has this reference."
+
+
+def _saved(patient: Patient) -> None:
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as error:
+        # The only unique field a client sets is the reference; two requests raced for the same one.
+        raise Refused(REFERENCE_TAKEN, code="reference_taken", status=CONFLICT) from error
 
 
 def create_patient(*, clinic: Clinic, by: Any, data: dict[str, Any], request: Any = None) -> Patient:
     patient = Patient(clinic=clinic, **{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     patient.full_clean()
     with transaction.atomic():
-        patient.save()
+        _saved(patient)
         record_event(
             clinic=clinic,
             user=by,
@@ -49,7 +60,7 @@ def update_patient(*, patient: Patient, by: Any, data: dict[str, Any], request: 
         setattr(patient, field, data[field])
     patient.full_clean()
     with transaction.atomic():
-        patient.save()
+        _saved(patient)
         # Field names only: values would keep personal data in the log after an erasure.
         record_event(
             clinic=patient.clinic,

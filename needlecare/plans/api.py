@@ -8,18 +8,16 @@ a reason, a session too soon, activating without a valid screening) answers 409,
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Router
-from ninja.errors import HttpError
 from ninja.responses import Status
 
-from needlecare.clinics.policies import Category, api_require
+from needlecare.clinics.policies import Category, api_policy
+from needlecare.core.api_errors import ERRORS
 from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
-from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
-from needlecare.plans import dosing, selectors, services
+from needlecare.plans import selectors, services
 from needlecare.plans.models import TreatmentPlan
 from needlecare.plans.schemas import (
     PlanAdjustments,
@@ -33,41 +31,12 @@ from needlecare.plans.schemas import (
 )
 
 router = Router(tags=["plans"])
-ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: Message}
 
 
 KNOWN_CHOICES = (
     "Invalid input; besides the schema, every zone, indication and the device must be known to the "
     "clinic's protocol (the answer lists the valid ones, `type: unknown_choice`)."
 )
-
-
-def _unknown(error: dosing.UnknownChoice) -> HttpError:
-    return HttpError(
-        422,
-        [
-            {
-                "loc": ["body", "payload", error.what],
-                "msg": str(error),
-                "type": "unknown_choice",
-                "unknown": error.unknown,
-                "valid": error.valid,
-            }
-        ],
-    )
-
-
-def _refused(error: DjangoValidationError) -> HttpError:
-    if hasattr(error, "error_dict"):
-        return HttpError(
-            409,
-            [
-                {"loc": ["body", "payload", *key.split(".")], "msg": message, "type": "refused"}
-                for key, messages in error.message_dict.items()
-                for message in messages
-            ],
-        )
-    return HttpError(409, " ".join(error.messages))
 
 
 def _changes(payload: PlanAdjustments) -> services.PlanChanges:
@@ -140,15 +109,11 @@ def plan_out(plan: TreatmentPlan) -> dict[str, Any]:
 @router.post(
     "/plans/propose", response={200: ProposalOut, **ERRORS}, openapi_extra=refusals(status_422=KNOWN_CHOICES)
 )
+@api_policy(Category.PLANS)
 def propose(request, payload: ProposeIn):  # type: ignore[no-untyped-def]
     """Propose depths per zone, the series, its dates and the maintenance rhythm from the clinic's
     protocol. Stores nothing. Unknown zones, indications or device answer 422 listing the valid ones."""
-    try:
-        _, _, proposal = selectors.propose_for(request.clinic, **payload.dict())
-    except dosing.UnknownChoice as error:
-        raise _unknown(error) from None
-    except dosing.DosingError as error:
-        raise HttpError(409, str(error)) from None
+    _, _, proposal = selectors.propose_for(request.clinic, **payload.dict())
     record = selectors.proposal_record(proposal)
     for zone in record["zones"]:
         zone["notes"] = record["zone_notes"].get(zone["zone"], [])
@@ -156,6 +121,7 @@ def propose(request, payload: ProposeIn):  # type: ignore[no-untyped-def]
 
 
 @router.get("/patients/{patient_id}/plans", response={200: PlanList, **ERRORS})
+@api_policy(Category.PLANS)
 def list_plans(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     plans = [plan_out(p) for p in selectors.plans_of(patient)[:200]]
@@ -168,34 +134,30 @@ def list_plans(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     response={201: PlanOut, **ERRORS},
     openapi_extra=refusals(status_422=KNOWN_CHOICES),
 )
+@api_policy(Category.PLANS, write=True)
 def create_plan(request, patient_id: UUID, payload: PlanIn):  # type: ignore[no-untyped-def]
     """Create a draft plan from the protocol's proposal, with any adjustments. A depth outside the
     protocol's band needs a `reason` (409 without one)."""
-    api_require(request, Category.PLANS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     fitzpatrick = payload.fitzpatrick
     if "fitzpatrick" not in payload.model_fields_set:
         fitzpatrick = selectors.default_fitzpatrick(patient)
-    try:
-        plan = services.create_plan(
-            patient=patient,
-            by=request.user,
-            indications=payload.indications,
-            zones=payload.zones,
-            device=payload.device,
-            fitzpatrick=fitzpatrick,
-            start=payload.start or clinic_today(request.clinic),
-            changes=_changes(payload),
-            request=request,
-        )
-    except dosing.UnknownChoice as error:
-        raise _unknown(error) from None
-    except DjangoValidationError as error:
-        raise _refused(error) from None
+    plan = services.create_plan(
+        patient=patient,
+        by=request.user,
+        indications=payload.indications,
+        zones=payload.zones,
+        device=payload.device,
+        fitzpatrick=fitzpatrick,
+        start=payload.start or clinic_today(request.clinic),
+        changes=_changes(payload),
+        request=request,
+    )
     return Status(201, plan_out(selectors.plan_for(patient, plan.pk)))
 
 
 @router.get("/patients/{patient_id}/plans/{plan_id}", response={200: PlanOut, **ERRORS})
+@api_policy(Category.PLANS)
 def get_plan(request, patient_id: UUID, plan_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     plan = selectors.plan_for(patient, plan_id)
@@ -204,29 +166,23 @@ def get_plan(request, patient_id: UUID, plan_id: UUID):  # type: ignore[no-untyp
 
 
 @router.patch("/patients/{patient_id}/plans/{plan_id}", response={200: PlanOut, **ERRORS})
+@api_policy(Category.PLANS, write=True)
 def adjust_plan(request, patient_id: UUID, plan_id: UUID, payload: PlanPatch):  # type: ignore[no-untyped-def]
     """Adjust a draft or active plan; its protocol version stays the one it was made under."""
-    api_require(request, Category.PLANS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     plan = selectors.plan_for(patient, plan_id)
-    try:
-        services.update_plan(plan=plan, by=request.user, changes=_changes(payload), request=request)
-    except DjangoValidationError as error:
-        raise _refused(error) from None
+    services.update_plan(plan=plan, by=request.user, changes=_changes(payload), request=request)
     return plan_out(selectors.plan_for(patient, plan_id))
 
 
 @router.post("/patients/{patient_id}/plans/{plan_id}/status", response={200: PlanOut, **ERRORS})
+@api_policy(Category.PLANS, write=True)
 def change_status(request, patient_id: UUID, plan_id: UUID, payload: PlanStatusIn):  # type: ignore[no-untyped-def]
     """Activate (needs a valid screening, and no other active plan on the same zones), complete, or stop
     (with a reason). Completed and stopped are final; a refused move answers 409 saying why."""
-    api_require(request, Category.PLANS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     plan = selectors.plan_for(patient, plan_id)
-    try:
-        services.change_plan_status(
-            plan=plan, by=request.user, status=payload.status, reason=payload.reason, request=request
-        )
-    except DjangoValidationError as error:
-        raise _refused(error) from None
+    services.change_plan_status(
+        plan=plan, by=request.user, status=payload.status, reason=payload.reason, request=request
+    )
     return plan_out(selectors.plan_for(patient, plan_id))

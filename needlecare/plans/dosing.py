@@ -11,19 +11,31 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from needlecare.core.errors import CONFLICT, INVALID, Refused
 from needlecare.protocols.loader import Protocol
 
 
-class DosingError(ValueError):
-    """A proposal cannot be made from these inputs; the message says why."""
+class DosingError(Refused, ValueError):
+    """A proposal cannot be made from these inputs; the message says why (API: 409)."""
+
+    status = CONFLICT
 
 
 class UnknownChoice(DosingError):
     """Unknown identifiers: ``what`` is "zones", "indications" or "device"; ``valid`` lists the known ones."""
 
+    status, code = INVALID, "unknown_choice"
+
     def __init__(self, what: str, unknown: Sequence[str], valid: Sequence[str]) -> None:
         self.what, self.unknown, self.valid = what, list(unknown), list(valid)
-        super().__init__(f"unknown {what}: {', '.join(unknown)}; valid {what}: {', '.join(valid)}")
+        message = f"unknown {what}: {', '.join(unknown)}; valid {what}: {', '.join(valid)}"
+        # The API names the request's field, as it does for input the schema refuses.
+        problem = {"loc": ["body", "payload", what], "msg": message, "type": "unknown_choice"}
+        super().__init__(
+            message,
+            fields={what: [message]},
+            detail=[{**problem, "unknown": self.unknown, "valid": self.valid}],
+        )
 
 
 @dataclass(frozen=True)

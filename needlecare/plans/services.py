@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from needlecare.audit.services import record_event
 from needlecare.core.clock import clinic_today
+from needlecare.core.errors import CONFLICT, Refused
 from needlecare.patients.models import Patient
 from needlecare.plans import dosing, selectors
 from needlecare.plans.models import (
@@ -37,6 +38,22 @@ MAX_DEPTH_MM = Decimal("3.0")  # CLINICAL.md's deepest figure anywhere (body, st
 MIN_DEPTH_MM = Decimal("0.1")
 MAX_INTERVAL_WEEKS = 26
 MAX_MAINTENANCE_MONTHS = 60
+
+
+class PlanRefused(Refused, ValidationError):
+    """The protocol's rules or the plan's state refuse the change (API: 409), each problem by its field
+    (`zone.face` for one zone's depth); the API lists them as it lists invalid input."""
+
+    status = CONFLICT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.fields:
+            self.detail = [
+                {"loc": ["body", "payload", *field.split(".")], "msg": message, "type": "refused"}
+                for field, messages in self.fields.items()
+                for message in messages
+            ]
 
 
 @dataclass(frozen=True)
@@ -93,13 +110,13 @@ def create_plan(
     of field -> messages) for anything else the protocol or the plan's rules refuse. Writes nothing then.
     """
     if patient.is_archived:
-        raise ValidationError(
+        raise PlanRefused(
             "This patient is archived: restore the patient before planning treatment.", code="archived"
         )
     today = clinic_today(patient.clinic)
     start = start or today
     if start > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationError({"start": ["The start must be within two years from today."]})
+        raise PlanRefused({"start": ["The start must be within two years from today."]})
     try:
         version, protocol, proposal = selectors.propose_for(
             patient.clinic,
@@ -112,7 +129,7 @@ def create_plan(
     except dosing.UnknownChoice:
         raise
     except dosing.DosingError as error:
-        raise ValidationError({_dosing_field(str(error)): [str(error)]}) from None
+        raise PlanRefused({_dosing_field(str(error)): [str(error)]}) from None
     plan = TreatmentPlan(
         clinic=patient.clinic,
         patient=patient,
@@ -169,7 +186,7 @@ def update_plan(*, plan: TreatmentPlan, by: Any, changes: PlanChanges, request: 
     with transaction.atomic():
         plan = _locked(plan)
         if not plan.is_open:
-            raise ValidationError(
+            raise PlanRefused(
                 f"A {plan.get_status_display().lower()} plan is closed and cannot be changed; "
                 "start a new plan instead.",
                 code="closed",
@@ -269,13 +286,16 @@ def _apply(
             row.outside_band_reason = ""  # a reason is for leaving the band; inside it, none is kept
 
     if errors:
-        raise ValidationError(errors)
+        raise PlanRefused(errors)
     if schedule:
         plan.schedule = [day.isoformat() for day in schedule]
         plan.start = schedule[0]
-    plan.full_clean(exclude=["clinic", "patient", "protocol", "created_by"])
-    for row in rows:
-        row.full_clean(exclude=["plan"])
+    try:
+        plan.full_clean(exclude=["clinic", "patient", "protocol", "created_by"])
+        for row in rows:
+            row.full_clean(exclude=["plan"])
+    except ValidationError as error:  # the rows' own rules refuse like the protocol's
+        raise PlanRefused(error) from None
 
 
 def _check_schedule(plan: TreatmentPlan, schedule: list[date], today: date, problem: Any) -> None:
@@ -350,19 +370,19 @@ def activate_plan(
         _check_transition(plan, PlanStatus.ACTIVE)
         patient = plan.patient
         if patient.is_archived:
-            raise ValidationError(
+            raise PlanRefused(
                 "This patient is archived: restore the patient before starting a plan.", code="archived"
             )
         status = screening_status(patient, on or clinic_today(plan.clinic))
         if not status.valid:
-            raise ValidationError(
+            raise PlanRefused(
                 f"A plan becomes active only with a valid screening: {status.reason}", code="screening"
             )
         zones = set(plan.zone_ids)
         for other in selectors.active_plans_of(patient).exclude(pk=plan.pk):
             shared = sorted(zones & set(other.zone_ids))
             if shared:
-                raise ValidationError(
+                raise PlanRefused(
                     f"Another active plan ({', '.join(other.indication_labels)}, from "
                     f"{other.start:%d %b %Y}) already covers "
                     f"{', '.join(plan.zone_label(z) for z in shared)}: "
@@ -387,7 +407,7 @@ def complete_plan(*, plan: TreatmentPlan, by: Any, note: str = "", request: Any 
 def stop_plan(*, plan: TreatmentPlan, by: Any, reason: str, request: Any = None) -> TreatmentPlan:
     """End a draft or active plan early; the reason is kept with it."""
     if not reason.strip():
-        raise ValidationError({"reason": ["Give the reason for stopping the plan."]})
+        raise PlanRefused({"reason": ["Give the reason for stopping the plan."]})
     return _close(plan, by, PlanStatus.STOPPED, reason.strip(), request)
 
 
@@ -401,12 +421,12 @@ def change_plan_status(
         return complete_plan(plan=plan, by=by, note=reason, request=request)
     if status == PlanStatus.STOPPED:
         return stop_plan(plan=plan, by=by, reason=reason, request=request)
-    raise ValidationError({"status": [f"A plan cannot be moved back to {status!r}."]})
+    raise PlanRefused({"status": [f"A plan cannot be moved back to {status!r}."]})
 
 
 def _close(plan: TreatmentPlan, by: Any, status: str, reason: str, request: Any) -> TreatmentPlan:
     if len(reason) > 500:
-        raise ValidationError({"reason": ["Keep the reason under 500 characters."]})
+        raise PlanRefused({"reason": ["Keep the reason under 500 characters."]})
     with transaction.atomic():
         plan = _locked(plan)
         before = plan.status
@@ -433,7 +453,7 @@ def _locked(plan: TreatmentPlan) -> TreatmentPlan:
 def _check_transition(plan: TreatmentPlan, status: str) -> None:
     if not plan.can_become(status):
         now = plan.get_status_display().lower()
-        raise ValidationError(
+        raise PlanRefused(
             f"A {now} plan cannot become {PlanStatus(status).label.lower()}. "
             + {
                 PlanStatus.DRAFT: "A draft can be activated or stopped.",

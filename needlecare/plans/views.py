@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
 from needlecare.core.clock import clinic_today
+from needlecare.core.forms import add_refusal
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.plans import dosing, selectors, services
@@ -204,8 +205,7 @@ def plan_status(request, patient_id, plan_id):
         )
     except ValidationError as error:
         if hasattr(error, "error_dict"):
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_refusal(form, error)
             status = 422
         else:
             form.add_error(None, " ".join(error.messages))

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from needlecare.accounts.models import hash_token
 from needlecare.audit.services import record_event
+from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
 from needlecare.portal.models import PortalLink, SignInRequest
 
@@ -24,7 +25,7 @@ ACTOR = "patient (portal)"
 LINKS_PER_HOUR = 5
 
 
-class LinkRefused(Exception):
+class LinkRefused(Refused):
     """The link is unknown, used or expired; the message says which, for the patient."""
 
 

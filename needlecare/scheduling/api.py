@@ -18,10 +18,11 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from needlecare.audit.services import record_event
+from needlecare.clinics.policies import Category, api_policy
+from needlecare.core.api_errors import ERRORS as COMMON_ERRORS
 from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
-from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
 from needlecare.plans.models import TreatmentPlan
 from needlecare.scheduling import selectors
@@ -46,7 +47,6 @@ from needlecare.scheduling.services.booking import (
     MAX_DAYS_AHEAD,
     Booking,
     BookingRefused,
-    SlotTaken,
     book_appointment,
     cancel_appointment,
     move_appointment,
@@ -54,7 +54,7 @@ from needlecare.scheduling.services.booking import (
 )
 
 router = Router(tags=["scheduling"])
-ERRORS: dict[int, Any] = {400: Message, 401: Message, 403: Message, 404: Message, 409: Refusal, 422: Message}
+ERRORS: dict[int, Any] = {**COMMON_ERRORS, 409: Refusal}
 MAX_SLOT_DAYS = 31
 MAX_LIST_DAYS = 92
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -82,15 +82,6 @@ def out(appointment: Appointment) -> dict[str, Any]:
         "plan_id": appointment.plan_id,
         "session_number": appointment.session_number,
     }
-
-
-def refused(error: BookingRefused) -> Status:
-    reasons = {field: " ".join(messages) for field, messages in error.message_dict.items()}
-    return Status(409, {"detail": " ".join(reasons.values()), "code": "refused", "reasons": reasons})
-
-
-def taken(error: SlotTaken) -> Status:
-    return Status(409, {"detail": error.message, "code": "slot_taken", "reasons": {}})
 
 
 def _practitioner(request, user_id: int | None) -> Any:  # type: ignore[no-untyped-def]
@@ -138,6 +129,7 @@ def _read(request, appointments: list[Appointment], action: str) -> None:  # typ
 
 
 @router.get("/slots", response={200: SlotList, **ERRORS})
+@api_policy(Category.APPOINTMENTS)
 def list_slots(request, query: Query[SlotQuery]):  # type: ignore[no-untyped-def]
     """Free slots of one type, from `first` for up to 31 days, soonest first (at most 200). With
     `patient_id` and a treatment type, no slot falls before the patient's screening allows."""
@@ -190,6 +182,7 @@ def list_slots(request, query: Query[SlotQuery]):  # type: ignore[no-untyped-def
         "`session_number` needs the `plan_id` it belongs to."
     ),
 )
+@api_policy(Category.APPOINTMENTS, write=True)
 def book(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
     """Book one appointment. The end follows from the type's duration; a treatment gets a free room and
     device unless given. Answers 409 `slot_taken` or `refused` (see the top of this section)."""
@@ -209,29 +202,23 @@ def book(request, payload: AppointmentIn):  # type: ignore[no-untyped-def]
             )
     if payload.session_number is not None and plan is None:
         raise HttpError(422, "session_number needs the plan_id it belongs to.")
-    try:
-        booking = Booking(
-            patient=patient,
-            practitioner=practitioner,
-            type=kind,
-            starts_at=_utc(payload.starts_at),
-            room=room,
-            device=device,
-            plan=plan,
-            session_number=payload.session_number,
-            reason=payload.reason,
-        )
-        appointment = book_appointment(
-            clinic=request.clinic, booking=booking, by=request.user, request=request
-        )
-    except BookingRefused as error:
-        return refused(error)
-    except SlotTaken as error:
-        return taken(error)
+    booking = Booking(
+        patient=patient,
+        practitioner=practitioner,
+        type=kind,
+        starts_at=_utc(payload.starts_at),
+        room=room,
+        device=device,
+        plan=plan,
+        session_number=payload.session_number,
+        reason=payload.reason,
+    )
+    appointment = book_appointment(clinic=request.clinic, booking=booking, by=request.user, request=request)
     return Status(201, out(selectors.appointment_for(request.clinic, appointment.pk)))
 
 
 @router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **ERRORS})
+@api_policy(Category.APPOINTMENTS)
 def get_appointment(request, appointment_id: UUID):  # type: ignore[no-untyped-def]
     appointment = selectors.appointment_for(request.clinic, appointment_id)
     record_patient_read(
@@ -241,47 +228,39 @@ def get_appointment(request, appointment_id: UUID):  # type: ignore[no-untyped-d
 
 
 @router.post("/appointments/{appointment_id}/move", response={200: AppointmentOut, **ERRORS})
+@api_policy(Category.APPOINTMENTS, write=True)
 def move(request, appointment_id: UUID, payload: MoveIn):  # type: ignore[no-untyped-def]
     """Move a booked appointment (and optionally change practitioner, room or device). A plan session
     moved outside its interval window needs `reason`."""
     appointment = selectors.appointment_for(request.clinic, appointment_id)
     practitioner = _practitioner(request, payload.practitioner_id) if payload.practitioner_id else None
-    try:
-        move_appointment(
-            appointment=appointment,
-            starts_at=_utc(payload.starts_at),
-            practitioner=practitioner,
-            room=_resource(Room, request.clinic, payload.room_id),
-            device=_resource(Device, request.clinic, payload.device_id),
-            reason=payload.reason,
-            by=request.user,
-            request=request,
-        )
-    except BookingRefused as error:
-        return refused(error)
-    except SlotTaken as error:
-        return taken(error)
+    move_appointment(
+        appointment=appointment,
+        starts_at=_utc(payload.starts_at),
+        practitioner=practitioner,
+        room=_resource(Room, request.clinic, payload.room_id),
+        device=_resource(Device, request.clinic, payload.device_id),
+        reason=payload.reason,
+        by=request.user,
+        request=request,
+    )
     return out(selectors.appointment_for(request.clinic, appointment_id))
 
 
 @router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **ERRORS})
+@api_policy(Category.APPOINTMENTS, write=True)
 def cancel(request, appointment_id: UUID, payload: CancelIn):  # type: ignore[no-untyped-def]
     appointment = selectors.appointment_for(request.clinic, appointment_id)
-    try:
-        cancel_appointment(appointment=appointment, reason=payload.reason, by=request.user, request=request)
-    except BookingRefused as error:
-        return refused(error)
+    cancel_appointment(appointment=appointment, reason=payload.reason, by=request.user, request=request)
     return out(appointment)
 
 
 @router.post("/appointments/{appointment_id}/status", response={200: AppointmentOut, **ERRORS})
+@api_policy(Category.APPOINTMENTS, write=True)
 def change_status(request, appointment_id: UUID, payload: StatusIn):  # type: ignore[no-untyped-def]
     """Check in (on the day), complete (after check-in) or record a no-show (after the start time)."""
     appointment = selectors.appointment_for(request.clinic, appointment_id)
-    try:
-        set_status(appointment=appointment, status=payload.status, by=request.user, request=request)
-    except BookingRefused as error:
-        return refused(error)
+    set_status(appointment=appointment, status=payload.status, by=request.user, request=request)
     return out(appointment)
 
 
@@ -306,6 +285,7 @@ def _range(request, query: RangeQuery) -> tuple[datetime, datetime]:  # type: ig
 
 
 @router.get("/patients/{patient_id}/appointments", response={200: AppointmentList, **ERRORS})
+@api_policy(Category.APPOINTMENTS)
 def patient_appointments(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     """Every appointment of the patient, newest first (at most 500), cancelled ones included."""
     patient = patient_selectors.patient_for(request.clinic, patient_id)
@@ -315,6 +295,7 @@ def patient_appointments(request, patient_id: UUID):  # type: ignore[no-untyped-
 
 
 @router.get("/practitioners/{practitioner_id}/appointments", response={200: AppointmentList, **ERRORS})
+@api_policy(Category.APPOINTMENTS)
 def practitioner_appointments(request, practitioner_id: int, query: Query[RangeQuery]):  # type: ignore[no-untyped-def]
     """A practitioner's appointments from `first` (default today) for up to 92 days, soonest first."""
     practitioner = _practitioner(request, practitioner_id)
@@ -338,6 +319,7 @@ def _plan_of_clinic(request, plan_id: UUID) -> TreatmentPlan:  # type: ignore[no
 
 
 @router.get("/plans/{plan_id}/series", response={200: SeriesProposalOut, **ERRORS})
+@api_policy(Category.APPOINTMENTS)
 def propose(request, plan_id: UUID, query: Query[SeriesQuery]):  # type: ignore[no-untyped-def]
     """A proposed slot for each remaining session of an active plan inside its interval window, and
     for the maintenance visit; nothing is booked. `refusal` says why nothing can be proposed."""
@@ -371,6 +353,7 @@ def propose(request, plan_id: UUID, query: Query[SeriesQuery]):  # type: ignore[
 
 
 @router.post("/plans/{plan_id}/series", response={201: AppointmentList, **ERRORS})
+@api_policy(Category.APPOINTMENTS, write=True)
 def book_series(request, plan_id: UUID, payload: SeriesIn):  # type: ignore[no-untyped-def]
     """Book several visits of a plan in one step (sessions by number, null for maintenance): all of
     them, or on any refusal or conflict none, with the visit named in the answer."""
@@ -381,25 +364,20 @@ def book_series(request, plan_id: UUID, payload: SeriesIn):  # type: ignore[no-u
     numbers = [v.session_number for v in payload.visits if v.session_number is not None]
     if len(numbers) != len(set(numbers)):
         raise HttpError(422, "Each session number once.")
-    try:
-        bookings = [
-            Booking(
-                patient=plan.patient,
-                practitioner=practitioner,
-                type=treatment if v.session_number else maintenance,
-                starts_at=_utc(v.starts_at),
-                plan=plan,
-                session_number=v.session_number,
-                reason=v.reason,
-            )
-            for v in payload.visits
-        ]
-        booked = series.book_series(
-            clinic=request.clinic, plan=plan, bookings=bookings, by=request.user, request=request
+    bookings = [
+        Booking(
+            patient=plan.patient,
+            practitioner=practitioner,
+            type=treatment if v.session_number else maintenance,
+            starts_at=_utc(v.starts_at),
+            plan=plan,
+            session_number=v.session_number,
+            reason=v.reason,
         )
-    except BookingRefused as error:
-        return refused(error)
-    except SlotTaken as error:
-        return taken(error)
+        for v in payload.visits
+    ]
+    booked = series.book_series(
+        clinic=request.clinic, plan=plan, bookings=bookings, by=request.user, request=request
+    )
     found = list(selectors.appointments_of_clinic(request.clinic).filter(pk__in=[a.pk for a in booked]))
     return Status(201, {"items": [out(a) for a in found], "count": len(found)})

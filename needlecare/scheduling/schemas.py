@@ -7,6 +7,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AwareDatetime, BeforeValidator, Field
 
+from needlecare.core.api_errors import Error
 from needlecare.core.fields import iso_date_only, one_line, required_line
 from needlecare.scheduling.models import TypeCode
 
@@ -91,7 +92,9 @@ class AppointmentList(Schema):
     count: int
 
 
-class Refusal(Schema):
+class Refusal(Error):
+    """The API's error shape (core/api_errors.Error) as the calendar refuses: its `code` and `reasons`."""
+
     detail: str = Field(description="What stops the booking, in words a person can act on.")
     code: Literal["slot_taken", "refused"] = Field(
         description="slot_taken: someone or something needed is booked then; refused: a rule says no."

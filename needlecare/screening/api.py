@@ -4,15 +4,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Router, Status
-from ninja.errors import HttpError
 
-from needlecare.clinics.policies import Category, api_require
+from needlecare.clinics.policies import Category, api_policy
+from needlecare.core.api_errors import ERRORS
 from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.patients import selectors as patient_selectors
-from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
 from needlecare.protocols.selectors import current_protocol
 from needlecare.screening import rules, selectors, services
@@ -26,31 +24,16 @@ from needlecare.screening.schemas import (
     StoredDecisionOut,
 )
 
-ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 422: Message}
 evaluate_router = Router(tags=["screening"])
 router = Router(tags=["screening"])
 
 
 @evaluate_router.post("/evaluate", response={200: DecisionOut, **ERRORS})
+@api_policy(Category.SCREENING)
 def evaluate(request, payload: EvaluateIn):  # type: ignore[no-untyped-def]
     """Screen intake answers on a day with the clinic's protocol. Stores nothing."""
-    try:
-        decision = rules.evaluate(
-            payload.intake.answers(),
-            current_protocol(request.clinic)[1],
-            payload.on,
-            adjuncts=payload.adjuncts,
-        )
-    except rules.IntakeError as error:
-        raise HttpError(
-            422,
-            [
-                {"loc": ["body", "payload", "intake", field], "msg": reason}
-                for field, reason in error.problems.items()
-            ],
-        ) from None
-    except ValueError as error:  # an adjunct the clinic's protocol does not know
-        raise HttpError(422, [{"loc": ["body", "payload", "adjuncts"], "msg": str(error)}]) from None
+    protocol = current_protocol(request.clinic)[1]
+    decision = rules.evaluate(payload.intake.answers(), protocol, payload.on, adjuncts=payload.adjuncts)
     return decision.to_dict()
 
 
@@ -92,20 +75,18 @@ def _out(decision: ScreeningDecision, today: date) -> dict[str, Any]:
         "cannot be screened; submit one first (POST /patients/{patient_id}/intakes)."
     ),
 )
+@api_policy(Category.SCREENING, write=True)
 def screen(request, patient_id: UUID, payload: ScreenIn):  # type: ignore[no-untyped-def]
-    api_require(request, Category.SCREENING, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
-    try:
-        decision = services.screen_patient(
-            patient=patient, by=request.user, on=payload.on, adjuncts=payload.adjuncts, request=request
-        )
-    except DjangoValidationError as error:
-        raise HttpError(422, " ".join(error.messages)) from None
+    decision = services.screen_patient(
+        patient=patient, by=request.user, on=payload.on, adjuncts=payload.adjuncts, request=request
+    )
     decision = selectors.screening_of(patient, decision.pk)
     return Status(201, _out(decision, clinic_today(request.clinic)))
 
 
 @router.get("/{patient_id}/screenings", response={200: StoredDecisionList, **ERRORS})
+@api_policy(Category.SCREENING)
 def list_screenings(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decisions = list(selectors.screenings_of(patient)[:100])
@@ -115,6 +96,7 @@ def list_screenings(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 
 @router.get("/{patient_id}/screenings/{decision_id}", response={200: StoredDecisionOut, **ERRORS})
+@api_policy(Category.SCREENING)
 def get_screening(request, patient_id: UUID, decision_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
@@ -124,7 +106,7 @@ def get_screening(request, patient_id: UUID, decision_id: UUID):  # type: ignore
 
 @router.post(
     "/{patient_id}/screenings/{decision_id}/override",
-    response={200: StoredDecisionOut, **ERRORS, 409: Message},
+    response={200: StoredDecisionOut, **ERRORS},
     openapi_extra=refusals(
         status_409="The decision was already overridden: an override is recorded once and stands; screen "
         "the patient again to decide anew.",
@@ -133,14 +115,9 @@ def get_screening(request, patient_id: UUID, decision_id: UUID):  # type: ignore
         "kept.",
     ),
 )
+@api_policy(Category.SCREENING, write=True)
 def override(request, patient_id: UUID, decision_id: UUID, payload: OverrideIn):  # type: ignore[no-untyped-def]
-    api_require(request, Category.SCREENING, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     decision = selectors.screening_of(patient, decision_id)
-    try:
-        services.override_screening(decision=decision, by=request.user, request=request, **payload.dict())
-    except services.AlreadyOverridden as error:
-        raise HttpError(409, str(error)) from None
-    except DjangoValidationError as error:
-        raise HttpError(422, "; ".join(error.messages)) from None
+    services.override_screening(decision=decision, by=request.user, request=request, **payload.dict())
     return _out(selectors.screening_of(patient, decision_id), clinic_today(request.clinic))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from needlecare.core.errors import Refused
 from needlecare.protocols.loader import (
     INTAKE_FIELDS,
     Allergen,
@@ -45,12 +46,31 @@ def rank(outcome: str) -> int:
     return _RANK[outcome]
 
 
-class IntakeError(ValueError):
-    """The intake is not in the contract's shape; ``problems`` maps each bad field to the reason."""
+class IntakeError(Refused, ValueError):
+    """The intake is not in the contract's shape; ``problems`` maps each bad field to the reason.
+    The API answers each problem under the request's `intake` (the evaluator's body)."""
 
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{field}: {reason}" for field, reason in problems.items()))
+        super().__init__(
+            "; ".join(f"{field}: {reason}" for field, reason in problems.items()),
+            fields=problems,
+            detail=[
+                {"loc": ["body", "payload", "intake", field], "msg": reason}
+                for field, reason in problems.items()
+            ],
+        )
+
+
+class UnknownAdjunct(Refused, ValueError):
+    """An adjunct the clinic's protocol does not know (or not a list of them)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            fields={"adjuncts": [message]},
+            detail=[{"loc": ["body", "payload", "adjuncts"], "msg": message}],
+        )
 
 
 @dataclass(frozen=True)
@@ -206,12 +226,12 @@ def _adjuncts(adjuncts: Iterable[str] | None, protocol: Protocol) -> set[str]:
     if adjuncts is None:
         return set()
     if isinstance(adjuncts, str):
-        raise ValueError("adjuncts must be a list")
+        raise UnknownAdjunct("adjuncts must be a list")
     used = set(adjuncts)
     unknown = sorted(str(name) for name in used - set(protocol.adjuncts))
     if unknown:
         valid = ", ".join(protocol.adjuncts) or "none"
-        raise ValueError(f"unknown adjuncts: {', '.join(unknown)}; valid adjuncts: {valid}")
+        raise UnknownAdjunct(f"unknown adjuncts: {', '.join(unknown)}; valid adjuncts: {valid}")
     return used
 
 

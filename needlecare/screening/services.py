@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from needlecare.audit.services import record_event
 from needlecare.core.clock import clinic_today, local_time
+from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
 from needlecare.patients.selectors import latest_intake
 from needlecare.protocols.selectors import current_protocol
@@ -29,7 +30,7 @@ def screen_patient(
     ``adjuncts`` names what the plan adds to the needling (``["prp"]``): its rules apply only then."""
     intake = latest_intake(patient)
     if intake is None:
-        raise ValidationError("This patient has no intake yet: fill in the medical history first.")
+        raise ScreeningRefused("This patient has no intake yet: fill in the medical history first.")
     version, protocol = current_protocol(patient.clinic)
     on = on or clinic_today(patient.clinic)
     adjuncts = sorted(set(adjuncts))
@@ -38,7 +39,7 @@ def screen_patient(
     except rules.IntakeError:
         raise
     except ValueError as error:  # an adjunct the clinic's protocol does not know
-        raise ValidationError(str(error)) from None
+        raise ScreeningRefused(str(error)) from None
     shape = decision.to_dict(patient_messages=True)
     with transaction.atomic():
         stored = ScreeningDecision.objects.create(
@@ -66,8 +67,18 @@ def screen_patient(
     return stored
 
 
-class AlreadyOverridden(Exception):
+class ScreeningRefused(Refused, ValidationError):
+    """The patient cannot be screened, or the override is refused (API: 422); the sentence lists each
+    problem."""
+
+    def summary(self) -> str:
+        return "; ".join(message for messages in self.fields.values() for message in messages)
+
+
+class AlreadyOverridden(Refused):
     """The decision has its override already; a second one would hide the first (API: 409)."""
+
+    status, code = 409, "already_overridden"
 
     def __init__(self, existing: ScreeningOverride) -> None:
         self.existing = existing
@@ -97,7 +108,7 @@ def override_screening(
     """Record that a practitioner proceeds despite `clearance` (with the clearance) or `precautions`."""
     if decision.outcome not in OVERRIDABLE:
         label = Outcome(decision.outcome).label.lower()
-        raise ValidationError(f"A decision of “{label}” cannot be overridden.")
+        raise ScreeningRefused(f"A decision of “{label}” cannot be overridden.")
     existing = _existing_override(decision)
     if existing is not None:
         raise AlreadyOverridden(existing)
@@ -114,7 +125,7 @@ def override_screening(
         if not document_reference.strip():
             errors["document_reference"] = "Say where the clearance letter is kept."
     if errors:
-        raise ValidationError(errors)
+        raise ScreeningRefused(errors)
     try:
         with transaction.atomic():
             override = ScreeningOverride.objects.create(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
 from needlecare.core.clock import clinic_today
+from needlecare.core.forms import add_refusal
 from needlecare.core.request import ClinicRequest
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
@@ -71,8 +72,7 @@ def screening_override(request: ClinicRequest, patient_id: UUID, decision_id: UU
             decision = selectors.screening_of(patient, decision_id)  # show the override that stands
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                for field, problems in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, problems)
+                add_refusal(form, error)
             else:
                 form.add_error(None, error)
         else:

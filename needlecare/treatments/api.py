@@ -3,17 +3,15 @@
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field
 
 from needlecare.audit.services import record_event
-from needlecare.clinics.policies import Category, api_require, readable_for
+from needlecare.clinics.policies import Category, api_policy, readable_for
+from needlecare.core.api_errors import ERRORS
 from needlecare.patients import selectors as patient_selectors
-from needlecare.patients.schemas import Message
 from needlecare.patients.services import record_patient_read
 from needlecare.plans.models import TreatmentPlan
 from needlecare.treatments import selectors, services
@@ -28,12 +26,6 @@ from needlecare.treatments.schemas import (
 )
 
 router = Router(tags=["sessions"])
-ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 409: Message, 422: Message}
-
-
-def _reasons(error: DjangoValidationError) -> str:
-    """Every reason the record was refused, each after the field it concerns."""
-    return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
 
 
 def _out(treatment: Treatment, readable: frozenset[str]) -> dict[str, Any]:
@@ -87,6 +79,7 @@ def _out(treatment: Treatment, readable: frozenset[str]) -> dict[str, Any]:
 
 
 @router.post("/patients/{patient_id}/sessions", response={201: SessionOut, **ERRORS})
+@api_policy(Category.SESSIONS, write=True)
 def record_session(request, patient_id: UUID, payload: SessionIn):  # type: ignore[no-untyped-def]
     """Record a performed session. Refused with 409, each reason named by its field, when screening is not
     valid, consent is missing or out of date, the cartridge is expired or was used on another patient, a
@@ -95,7 +88,6 @@ def record_session(request, patient_id: UUID, payload: SessionIn):  # type: igno
     ingredient the patient is allergic to without `numbing_reason`, or PRP is used without a blood-draw
     kit (id and lot, never used in another session) and `bloodborne_screening_checked`. (422 is for a
     request the schema refuses.)"""
-    api_require(request, Category.SESSIONS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     plan = None
     if payload.plan_id is not None:
@@ -107,14 +99,12 @@ def record_session(request, patient_id: UUID, payload: SessionIn):  # type: igno
         zones=[services.ZoneEntry(zone=z.zone, depth_mm=z.depth_mm, passes=z.passes) for z in payload.zones],
         **payload.dict(exclude={"plan_id", "zones"}),
     )
-    try:
-        treatment = services.record_treatment(patient=patient, data=data, by=request.user, request=request)
-    except DjangoValidationError as error:
-        raise HttpError(409, _reasons(error)) from None
+    treatment = services.record_treatment(patient=patient, data=data, by=request.user, request=request)
     return Status(201, _out(selectors.session_of(patient, treatment.pk), readable_for(request)))
 
 
 @router.get("/patients/{patient_id}/sessions", response={200: SessionList, **ERRORS})
+@api_policy(Category.SESSIONS)
 def list_sessions(request, patient_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     readable = readable_for(request)
@@ -124,6 +114,7 @@ def list_sessions(request, patient_id: UUID):  # type: ignore[no-untyped-def]
 
 
 @router.get("/patients/{patient_id}/sessions/{session_id}", response={200: SessionOut, **ERRORS})
+@api_policy(Category.SESSIONS)
 def get_session(request, patient_id: UUID, session_id: UUID):  # type: ignore[no-untyped-def]
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     treatment = selectors.session_of(patient, session_id)
@@ -134,16 +125,13 @@ def get_session(request, patient_id: UUID, session_id: UUID):  # type: ignore[no
 @router.post(
     "/patients/{patient_id}/sessions/{session_id}/adverse-events", response={201: AdverseEventOut, **ERRORS}
 )
+@api_policy(Category.ADVERSE_EVENTS, write=True)
 def add_adverse_event(request, patient_id: UUID, session_id: UUID, payload: AdverseEventIn):  # type: ignore[no-untyped-def]
-    api_require(request, Category.ADVERSE_EVENTS, write=True)
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     treatment = selectors.session_of(patient, session_id)
-    try:
-        event = services.record_adverse_event(
-            treatment=treatment, by=request.user, data=payload.dict(), request=request
-        )
-    except DjangoValidationError as error:
-        raise HttpError(409, _reasons(error)) from None
+    event = services.record_adverse_event(
+        treatment=treatment, by=request.user, data=payload.dict(), request=request
+    )
     return Status(201, event)
 
 
@@ -152,9 +140,9 @@ class LotQuery(Schema):
 
 
 @router.get("/cartridge-lots/sessions", response={200: LotTrace, **ERRORS})
+@api_policy(Category.SESSIONS)
 def trace_lot(request, query: Query[LotQuery]):  # type: ignore[no-untyped-def]
     """Every session and patient of this clinic that a cartridge lot touched."""
-    api_require(request, Category.SESSIONS)
     sessions = list(selectors.sessions_with_lot(request.clinic, query.lot)[:5000])
     record_event(
         clinic=request.clinic,

@@ -147,8 +147,3 @@ class LotTrace(Schema):
     sessions: list[LotSession]
     patients: int
     count: int
-
-
-class Refusal(Schema):
-    detail: str
-    reasons: dict[str, str]

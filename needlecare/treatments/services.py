@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from needlecare.audit.services import record_event
 from needlecare.consent.selectors import consent_status
 from needlecare.core.clock import clinic_today
+from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
@@ -189,8 +190,10 @@ class Review:
         return not self.refusals
 
 
-class SessionRefused(ValidationError):
-    pass
+class SessionRefused(Refused, ValidationError):
+    """A safety check refused the session or its adverse event (API: 409), each reason by its field."""
+
+    status = 409
 
 
 def previous_session(patient: Patient, before: date) -> Treatment | None:
@@ -355,6 +358,10 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
             else f"Cartridge {data.cartridge_id} was just used elsewhere: cartridges are single-use."
         )
         raise SessionRefused({"cartridge_id": reason}) from None
+    except SessionRefused:
+        raise
+    except ValidationError as error:  # a row's own rules (full_clean) refuse like the checks above
+        raise SessionRefused(error) from None
     return treatment
 
 
@@ -371,7 +378,10 @@ def record_adverse_event(
     *, treatment: Treatment, by: Any, data: dict[str, Any], request: Any = None
 ) -> AdverseEvent:
     event = AdverseEvent(treatment=treatment, recorded_by=by, **data)
-    event.full_clean()
+    try:
+        event.full_clean()
+    except ValidationError as error:
+        raise SessionRefused(error) from None
     errors = {}
     if event.onset_on < treatment.performed_on:
         errors["onset_on"] = "The onset cannot be before the session."
@@ -380,7 +390,7 @@ def record_adverse_event(
     if event.resolved_on and event.resolved_on < event.onset_on:
         errors["resolved_on"] = "Resolution cannot come before onset."
     if errors:
-        raise ValidationError(errors)
+        raise SessionRefused(errors)
     with transaction.atomic():
         event.save()
         record_event(

@@ -13,6 +13,7 @@ from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
 from needlecare.clinics.policies import Category, readers
 from needlecare.core.clock import clinic_today
+from needlecare.core.forms import add_refusal
 from needlecare.idempotency.services import FORM_TOKEN_FIELD, new_form_token, submit_once, valid_form_token
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
@@ -199,8 +200,7 @@ def adverse_event_create(request, patient_id, session_id):
                 treatment=treatment, by=request.user, data=form.cleaned_data, request=request
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            add_refusal(form, error)
         else:
             messages.success(request, "Adverse event recorded.")
             return redirect("treatments:detail", patient_id=patient.pk, session_id=treatment.pk)

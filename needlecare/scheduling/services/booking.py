@@ -17,6 +17,7 @@ from django.utils import timezone
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
 from needlecare.core.clock import clinic_today
+from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.scheduling import selectors
@@ -38,16 +39,29 @@ from needlecare.scheduling.sessions import recorded_session_days
 MAX_DAYS_AHEAD = 2 * 365  # nobody books further ahead; also bounds the work a request can ask for
 
 
-class BookingRefused(ValidationError):
-    """Invalid booking (422): each reason names its field."""
+class BookingRefused(Refused, ValidationError):
+    """A rule of the calendar says no (API: 409 `refused`): each reason names its field."""
+
+    status, code = 409, "refused"
+
+    def summary(self) -> str:
+        return " ".join(" ".join(messages) for messages in self.fields.values())
+
+    def answer(self) -> dict[str, Any]:
+        reasons = {field: " ".join(messages) for field, messages in self.fields.items()}
+        return {**super().answer(), "reasons": reasons}
 
 
-class SlotTaken(Exception):
-    """Someone or something needed is already booked then (409)."""
+class SlotTaken(Refused):
+    """Someone or something needed is already booked then (API: 409 `slot_taken`)."""
+
+    status, code = 409, "slot_taken"
 
     def __init__(self, message: str = "Slot taken: it was booked a moment ago; choose another time.") -> None:
         super().__init__(message)
-        self.message = message
+
+    def answer(self) -> dict[str, Any]:
+        return {**super().answer(), "reasons": {}}
 
 
 # ------------------------------------------------------------------------------------------------------
