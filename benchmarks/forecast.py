@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/forecast.py            # about half a minute; prints Markdown tables
 
-Cohorts come from the generative model documented in ``needlecare/outcomes/synthetic.py`` (seeded, so
+Cohorts come from the generative model documented in ``needlecare/forecasting/synthetic.py`` (seeded, so
 the figures are reproducible); docs/forecast.md records them. For each scenario, the model is fitted on
 the whole cohort as the clinic would see it on the cut-off day (scores up to that day only) and each
 patient is forecast; the figures are measured on the patients not seen to have faded by the cut-off
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lifelines.utils import concordance_index  # noqa: E402
 
-from needlecare.outcomes import durability, synthetic  # noqa: E402
+from needlecare.forecasting import durability, synthetic  # noqa: E402
 from needlecare.protocols import load_default  # noqa: E402
 
 PRIOR = durability.Prior.from_protocol(load_default().durability)

@@ -170,6 +170,7 @@ api.add_router("", consent_router)
 api.add_router("", treatments_router)
 
 from needlecare.aftercare.api import router as aftercare_router  # noqa: E402
+from needlecare.forecasting.api import router as forecasting_router  # noqa: E402
 from needlecare.interop.api import router as interop_router  # noqa: E402
 from needlecare.outcomes.api import router as outcomes_router  # noqa: E402
 from needlecare.scheduling.api import router as scheduling_router  # noqa: E402
@@ -177,6 +178,7 @@ from needlecare.scheduling.api import router as scheduling_router  # noqa: E402
 api.add_router("", scheduling_router)
 api.add_router("", aftercare_router)
 api.add_router("", outcomes_router)
+api.add_router("", forecasting_router)
 api.add_router("", interop_router)
 
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "needlecare.scheduling",
     "needlecare.aftercare",
     "needlecare.outcomes",
+    "needlecare.forecasting",
     "needlecare.interop",
     "needlecare.portal",
     "needlecare.idempotency",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("needlecare.scheduling.urls")),
     path("", include("needlecare.aftercare.urls")),
     path("", include("needlecare.outcomes.urls")),
+    path("", include("needlecare.forecasting.urls")),
     path("", include("needlecare.interop.urls")),
     path("portal/", include("needlecare.portal.urls")),
     path("audit/", include("needlecare.audit.urls")),

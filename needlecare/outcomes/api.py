@@ -1,21 +1,18 @@
 """Outcomes over the API: the scales, assessments (list, record, read) and photos (upload, list, read,
 fetch the image). Another clinic's ids answer 404; out-of-range scores and unsafe files answer 422."""
 
-from datetime import date
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from django.http import FileResponse, Http404
-from ninja import Router, Schema
+from ninja import Router
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
-from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
 from needlecare.clinics.policies import Category, api_any_role, api_policy
 from needlecare.core.api_errors import ERRORS, Error
-from needlecare.core.clock import clinic_today
 from needlecare.openapi import refusals
 from needlecare.outcomes import scales, selectors, services
 from needlecare.outcomes.models import Assessment, Photo
@@ -31,7 +28,6 @@ from needlecare.outcomes.schemas import (
 )
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
-from needlecare.protocols.labels import label_of, labels_for
 
 router = Router(tags=["outcomes"])
 
@@ -297,71 +293,3 @@ def set_marketing(request, patient_id: UUID, photo_id: UUID, payload: MarketingI
     photo.patient = patient
     services.set_photo_marketing(photo=photo, by=request.user, marketing=payload.marketing, request=request)
     return _photo_out(photo)
-
-
-# ------------------------------------------------------------------------------------------------------
-# The forecast
-# ------------------------------------------------------------------------------------------------------
-
-
-class IndicationForecastOut(Schema):
-    indication: str
-    indication_name: str
-    status: str = Field(description="no_data, building, no_response, holding or faded.")
-    basis: Literal["evidence", "clinic"]
-    peak: date
-    fade_median: date = Field(description="Expected day improvement falls below half its peak.")
-    fade_low: date = Field(description="The 80% interval's first day.")
-    fade_high: date = Field(description="The 80% interval's last day.")
-    maintenance_due: date = Field(description="Book maintenance by this day.")
-    plain_language: str = Field(description='"Is it permanent for me?", in plain words.')
-
-
-class ForecastOut(Schema):
-    patient_id: UUID
-    basis: Literal["evidence", "clinic"]
-    clinic_patients: int = Field(description="The clinic's patients with follow-up past the peak.")
-    note: str
-    indications: list[IndicationForecastOut]
-
-
-def forecast_out(patient: Any, forecast: Any, *, today: date, names: dict[str, str]) -> dict[str, Any]:
-    """The forecast as the API and the portal give it, with the plain-language answer per indication."""
-    from needlecare.outcomes.durability import plain_answer
-
-    items = []
-    for item in forecast.indications:
-        name = label_of(names, item.indication)
-        items.append(
-            {
-                **item.to_dict(),
-                "indication_name": name,
-                "plain_language": plain_answer(item, today=today, indication_label=name),
-            }
-        )
-    return {
-        "patient_id": patient.pk,
-        "basis": forecast.basis,
-        "clinic_patients": forecast.clinic_patients,
-        "note": forecast.note,
-        "indications": items,
-    }
-
-
-@router.get("/patients/{patient_id}/forecast", response={200: ForecastOut, **ERRORS})
-@api_policy(Category.FORECAST)
-def get_forecast(request, patient_id: UUID):  # type: ignore[no-untyped-def]
-    """When each indication's improvement is expected to fall below half its peak (median and 80%
-    interval), when to book maintenance, and whether the forecast rests on published evidence alone or
-    also on the clinic's own outcomes. Any staff member may read it (the front desk books maintenance)."""
-    from needlecare.outcomes.forecasting import forecast_for_patient
-
-    patient = patient_selectors.patient_for(request.clinic, patient_id)
-    forecast = forecast_for_patient(patient)
-    record_patient_read(patient=patient, by=request.user, action="forecast.view", request=request)
-    return forecast_out(
-        patient,
-        forecast,
-        today=clinic_today(request.clinic),
-        names=labels_for(request.clinic, ["indications"]),
-    )

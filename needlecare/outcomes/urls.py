@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needlecare.outcomes import clinic_views, views
+from needlecare.outcomes import views
 
 app_name = "outcomes"
 P = "patients/<uuid:patient_id>/"
@@ -16,7 +16,4 @@ urlpatterns = [
     path(P + "photos/<uuid:photo_id>/marketing/", views.photo_marketing, name="photo_marketing"),
     path("outcomes/scales/", views.scale_list, name="scales"),
     path("outcomes/scales/new/", views.scale_create, name="scale_create"),
-    path("outcomes/maintenance/", clinic_views.maintenance_worklist, name="worklist"),
-    path(P + "maintenance/book/", clinic_views.book_maintenance, name="worklist_book"),
-    path("outcomes/clinic/", clinic_views.clinic_outcomes, name="clinic"),
 ]

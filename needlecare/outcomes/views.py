@@ -16,6 +16,7 @@ from needlecare.clinics.models import CLINICAL_ROLES, OWNER_ONLY
 from needlecare.core.clock import clinic_today
 from needlecare.core.forms import add_refusal
 from needlecare.outcomes import charts, selectors, services
+from needlecare.outcomes.forecast_source import registered_forecaster
 from needlecare.outcomes.forms import AssessmentForm, ClinicScaleForm, CompareForm, PhotoForm
 from needlecare.outcomes.models import Photo, View
 from needlecare.patients import selectors as patient_selectors
@@ -35,11 +36,11 @@ def _sessions(patient: Patient) -> list[Treatment]:
 
 
 def forecast_for(patient: Patient) -> Any:
-    """The durability forecast (`forecasting.forecast_for_patient`) when that module is installed, else
-    None. A failing forecast must not take the patient's page down with it: it is logged and left out."""
-    try:
-        from needlecare.outcomes.forecasting import forecast_for_patient
-    except ImportError:
+    """The durability forecast (the forecasting app's, registered in `forecast_source`) when that app is
+    installed, else None. A failing forecast must not take the patient's page down with it: it is logged
+    and left out."""
+    forecast_for_patient = registered_forecaster()
+    if forecast_for_patient is None:
         return None
     try:
         return forecast_for_patient(patient)

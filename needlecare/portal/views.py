@@ -260,10 +260,10 @@ def intake(request):
 @patient
 def progress(request):
     """The patient's own scores over time (the chart staff see), and when improvement is expected to fade."""
+    from needlecare.forecasting.durability import plain_answer
     from needlecare.outcomes import charts
     from needlecare.outcomes import selectors as outcome_selectors
     from needlecare.outcomes import services as outcome_services
-    from needlecare.outcomes.durability import plain_answer
     from needlecare.outcomes.views import forecast_for
     from needlecare.treatments.models import Treatment
 

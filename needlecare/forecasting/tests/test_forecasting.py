@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from needlecare.outcomes import durability
-from needlecare.outcomes.forecasting import (
+from needlecare.forecasting import durability
+from needlecare.forecasting.forecasting import (
     clinic_model,
     forecast_for_patient,
     forecasts_for_clinic,

@@ -14,8 +14,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from needlecare.clinics.models import Clinic
-from needlecare.outcomes import durability
-from needlecare.outcomes.forecasting import clinic_model, histories_of, scales_of
+from needlecare.forecasting import durability
+from needlecare.forecasting.forecasting import clinic_model, histories_of, scales_of
 from needlecare.treatments.models import Treatment, TreatmentZone
 
 # Depth bands (mm, upper bound included), after CLINICAL.md section 2's bands.

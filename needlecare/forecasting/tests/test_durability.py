@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from needlecare.outcomes import durability, synthetic
-from needlecare.outcomes.durability import (
+from needlecare.forecasting import durability, synthetic
+from needlecare.forecasting.durability import (
     Assessment,
     DurabilityError,
     History,

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from django.core.management.base import BaseCommand, CommandError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
-from needlecare.outcomes import durability
+from needlecare.forecasting import durability
 from needlecare.patients.intake import IsoDate as AnyIsoDate
 from needlecare.protocols import ProtocolError, load_default, load_protocol_file
 

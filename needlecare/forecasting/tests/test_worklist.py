@@ -226,7 +226,7 @@ def test_the_clinic_page_says_so_without_data_and_is_for_clinicians(client, worl
 
 
 def test_kaplan_meier_counts_holding_patients_as_censored():
-    from needlecare.outcomes.clinic_outcomes import kaplan_meier
+    from needlecare.forecasting.clinic_outcomes import kaplan_meier
 
     curve = kaplan_meier("acne_scars", [(10.0, True), (20.0, False), (30.0, True), (40.0, False)])
     assert curve.patients == 4 and curve.faded == 2 and curve.censored_at == [20.0, 40.0]

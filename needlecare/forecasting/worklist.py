@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from needlecare.clinics.models import Clinic
-from needlecare.outcomes.forecasting import forecasts_for_clinic
+from needlecare.forecasting.forecasting import forecasts_for_clinic
 from needlecare.patients.models import Patient
 from needlecare.scheduling import selectors as scheduling
 from needlecare.scheduling.models import Appointment, Status, TypeCode

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, OuterRef, Subquery
 
 from needlecare.clinics.models import Clinic
-from needlecare.outcomes import durability
+from needlecare.forecasting import durability
 from needlecare.outcomes.models import Assessment, ClinicScale
 from needlecare.patients.models import Intake, Patient
 from needlecare.protocols.selectors import current_protocol

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from needlecare.outcomes import durability, synthetic
+from needlecare.forecasting import durability, synthetic
 from needlecare.protocols import DEFAULT_PATH, load_default
 
 PRIOR = durability.Prior.from_protocol(load_default().durability)

@@ -10,7 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES, CLINICAL_ROLES
 from needlecare.core.clock import clinic_today, local_time
-from needlecare.outcomes import worklist
+from needlecare.forecasting import worklist
+from needlecare.forecasting.clinic_outcomes import clinic_outcomes as gather
+from needlecare.forecasting.clinic_outcomes import curves_svg
 from needlecare.patients import selectors as patient_selectors
 from needlecare.protocols.labels import label_of, labels_for
 
@@ -48,7 +50,7 @@ def maintenance_worklist(request):
         row.indication_labels = [label_of(names, key) for key in row.indications]  # type: ignore[attr-defined]
     return render(
         request,
-        "outcomes/worklist.html",
+        "forecasting/worklist.html",
         {
             "form": form if form.is_bound else WorklistForm(initial={"weeks": weeks}),
             "weeks": weeks,
@@ -65,7 +67,7 @@ def book_maintenance(request, patient_id):
     """Book the first free maintenance slot for one patient and come back to the worklist."""
     patient = patient_selectors.patient_for(request.clinic, patient_id, include_archived=False)
     weeks = _weeks(request.POST.get("weeks"))
-    back = f"{reverse('outcomes:worklist')}?weeks={weeks}"
+    back = f"{reverse('forecasting:worklist')}?weeks={weeks}"
     try:
         appointment = worklist.book_maintenance(
             patient=patient, by=request.user, today=clinic_today(request.clinic), request=request
@@ -85,9 +87,6 @@ def book_maintenance(request, patient_id):
 @staff(CLINICAL_ROLES)
 def clinic_outcomes(request):
     """Durability curves by indication and improvement by indication, depth band and device."""
-    from needlecare.outcomes.clinic_outcomes import clinic_outcomes as gather
-    from needlecare.outcomes.clinic_outcomes import curves_svg
-
     outcomes = gather(request.clinic)
     names = labels_for(request.clinic, ["indications"])
     for curve in outcomes.curves:
@@ -96,7 +95,7 @@ def clinic_outcomes(request):
         row.label = label_of(names, row.indication)
     return render(
         request,
-        "outcomes/clinic.html",
+        "forecasting/clinic.html",
         {
             "outcomes": outcomes,
             "chart": curves_svg(outcomes.curves) if outcomes.curves else "",

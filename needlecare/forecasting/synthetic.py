@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from needlecare.outcomes.durability import Assessment, History, Prior, SunExposure, add_average_months
+from needlecare.forecasting.durability import Assessment, History, Prior, SunExposure, add_average_months
 
 
 @dataclass(frozen=True)
