@@ -1,5 +1,5 @@
 """Outcome tests: photos go to a throwaway private directory; images come from needlecare.testing.outcomes.
-The fixtures are opt-in (`usefixtures`), so the forecasting tests beside these are untouched by them."""
+The fixtures are opt-in (`usefixtures`), so a test that needs neither is untouched by them."""
 
 import pytest
 import time_machine
