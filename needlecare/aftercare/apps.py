@@ -10,7 +10,10 @@ class AftercareConfig(AppConfig):
         from django.apps import apps
         from django.db.models.signals import post_save
 
-        from needlecare.aftercare.services import on_appointment_saved
+        from needlecare.aftercare.services import on_appointment_saved, on_session_recorded
+        from needlecare.treatments.signals import session_recorded
+
+        session_recorded.connect(on_session_recorded, dispatch_uid="aftercare_session")
 
         try:
             appointment = apps.get_model("scheduling", "Appointment")

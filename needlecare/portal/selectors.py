@@ -7,6 +7,7 @@ from typing import Any
 
 from needlecare.patients.models import Patient
 from needlecare.portal.services import SESSION_KEY
+from needlecare.scheduling.selectors import upcoming_of_patient
 
 
 def portal_patient(request: Any) -> Patient | None:
@@ -19,10 +20,6 @@ def portal_patient(request: Any) -> Patient | None:
 
 def upcoming_appointments(patient: Patient) -> list[Any]:
     """The patient's coming appointments (scheduling's own selector), at most ten."""
-    try:
-        from needlecare.scheduling.selectors import upcoming_of_patient
-    except ImportError:  # scheduling not there yet
-        return []
     return list(upcoming_of_patient(patient).select_related("type")[:10])
 
 

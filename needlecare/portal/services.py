@@ -46,6 +46,11 @@ def link_url(raw: str) -> str:
     return settings.SITE_URL + reverse("portal:link") + "?" + urlencode({"token": raw})
 
 
+def sign_in_url(patient: Patient, reason: str) -> str:
+    """A new one-time sign-in link for a message to the patient (aftercare/reach.py asks for it)."""
+    return link_url(issue_link(patient=patient, reason=reason))
+
+
 def ask_for_sign_in_links(*, email: str) -> None:
     """Queue the address typed on the sign-in page; the task worker sends the links.
 

@@ -15,10 +15,12 @@ from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
+from needlecare.scheduling.services.booking import complete_visit_for_session
 from needlecare.screening.rules import allergens_of
 from needlecare.screening.selectors import screening_status
 from needlecare.treatments import numbing
 from needlecare.treatments.models import Adjunct, AdverseEvent, Cartridge, Treatment, TreatmentZone
+from needlecare.treatments.signals import session_recorded
 
 
 @dataclass(frozen=True)
@@ -334,13 +336,9 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
                 request=request,
                 detail={"zones": len(data.zones), "lot": data.cartridge_lot},
             )
-            # The session's aftercare timeline and reminders, in the same transaction.
-            from needlecare.aftercare.services import create_aftercare
-
-            create_aftercare(treatment=treatment, by=by, request=request)
+            # Aftercare builds the session's timeline and reminders, in the same transaction (signals.py).
+            session_recorded.send(sender=Treatment, treatment=treatment, by=by, request=request)
             # The day's treatment visit in the calendar is now done.
-            from needlecare.scheduling.services.booking import complete_visit_for_session
-
             complete_visit_for_session(
                 patient=patient, performed_on=treatment.performed_on, by=by, request=request
             )
