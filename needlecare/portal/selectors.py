@@ -6,7 +6,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from needlecare.patients.models import Patient
+from needlecare.patients.selectors import latest_intake
 from needlecare.portal.services import SESSION_KEY
+from needlecare.protocols.selectors import current_protocol
 from needlecare.scheduling.selectors import upcoming_of_patient
 
 
@@ -27,8 +29,6 @@ def intake_waiting(patient: Patient, today: date) -> bool:
     """No health answers yet, or answers older than a screening stays valid: ask before the next session."""
     from django.utils import timezone
 
-    from needlecare.patients.selectors import latest_intake
-    from needlecare.protocols.selectors import current_protocol
 
     latest = latest_intake(patient)
     if latest is None:

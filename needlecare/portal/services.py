@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from needlecare.accounts.models import hash_token
+from needlecare.aftercare.models import Channel, Kind, Reminder
 from needlecare.audit.services import record_event
 from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
@@ -75,7 +76,6 @@ def hand_out_sign_in_links(*, limit: int = 200) -> int:
     reminders it queued."""
     from django.db import connection
 
-    from needlecare.aftercare.models import Channel, Kind, Reminder
 
     queued = 0
     for _ in range(limit):

@@ -13,11 +13,12 @@ from needlecare.consent.selectors import consent_status
 from needlecare.core.clock import clinic_today
 from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
+from needlecare.patients.selectors import latest_intake
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
 from needlecare.scheduling.services.booking import complete_visit_for_session
 from needlecare.screening.rules import allergens_of
-from needlecare.screening.selectors import screening_status
+from needlecare.screening.selectors import latest_screening, screening_status
 from needlecare.treatments import numbing
 from needlecare.treatments.models import Adjunct, AdverseEvent, Cartridge, Treatment, TreatmentZone
 from needlecare.treatments.signals import session_recorded
@@ -75,9 +76,6 @@ class NumbingCaution:
 def numbing_caution(patient: Patient, decision: Any = None) -> NumbingCaution:
     """The numbing caution for `patient`, read from `decision` (default: the latest screening) and the
     latest intake's allergies."""
-    from needlecare.patients.selectors import latest_intake
-    from needlecare.screening.selectors import latest_screening
-
     decision = decision if decision is not None else latest_screening(patient)
     _, protocol = current_protocol(patient.clinic)
     agents = numbing.numbing_of(protocol)
