@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 
 from needlecare.accounts.selectors import membership_for_token
 from needlecare.core.errors import Refused
+from needlecare.idempotency.services import CREATING_WITHOUT_201, OPENAPI_PARAMETER, declare_api
 from needlecare.refusals import busy_response, is_busy, is_unavailable, limit_refusal, unavailable_response
 
 logger = logging.getLogger("django.request")
@@ -187,8 +188,6 @@ _openapi_schema = api.get_openapi_schema
 
 def _schema_with_idempotency_keys(*args, **kwargs):  # type: ignore[no-untyped-def]
     """Every creating POST declares the Idempotency-Key header (needlecare/idempotency)."""
-    from needlecare.idempotency.services import CREATING_WITHOUT_201, OPENAPI_PARAMETER
-
     schema = _openapi_schema(*args, **kwargs)
     for path, operations in schema["paths"].items():
         post = operations.get("post")
@@ -202,3 +201,4 @@ def _schema_with_idempotency_keys(*args, **kwargs):  # type: ignore[no-untyped-d
 
 
 api.get_openapi_schema = _schema_with_idempotency_keys  # type: ignore[method-assign]
+declare_api(api.get_openapi_schema)  # the Idempotency-Key middleware reads the creating POSTs from it

@@ -11,6 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
+from needlecare.aftercare.selectors import sender_heartbeat
 from needlecare.clinics.access import public
 
 _migrated = False  # once every migration is applied it stays so for this process's life
@@ -37,8 +38,6 @@ def _migrations_applied() -> bool:
 
 
 def _sender_recent() -> bool:
-    from needlecare.aftercare.selectors import sender_heartbeat
-
     try:
         heartbeat = sender_heartbeat()
     except DatabaseError:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "needlecare.interop",
     "needlecare.portal",
     "needlecare.idempotency",
+    "needlecare.demo",
     # After Needlecare's apps: aftercare's `db_worker` (the same worker, which also makes sure the
     # reminder sender is scheduled) takes precedence over django_tasks_db's.
     "django_tasks",

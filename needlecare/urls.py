@@ -34,6 +34,6 @@ urlpatterns = [
     path("", include("needlecare.forecasting.urls")),
     path("", include("needlecare.interop.urls")),
     path("portal/", include("needlecare.portal.urls")),
-    path("audit/", include("needlecare.audit.urls")),
+    path("audit/", include("needlecare.clinics.audit_urls")),
     path("api/v1/", api.urls),
 ]

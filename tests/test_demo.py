@@ -7,7 +7,7 @@ from needlecare.accounts.models import User
 from needlecare.audit.models import AuditEvent
 from needlecare.audit.services import verify_chain
 from needlecare.clinics.models import Clinic
-from needlecare.demo import DEMO_PASSWORD
+from needlecare.demo.seed import DEMO_PASSWORD
 from needlecare.forecasting import durability
 from needlecare.forecasting.forecasting import clinic_model, histories_of, scales_of
 from needlecare.patients.models import Intake, Patient

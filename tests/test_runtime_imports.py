@@ -27,7 +27,7 @@ for name, app in get_commands().items():
         load_command_class(app, name)
 import needlecare
 for module in pkgutil.walk_packages(needlecare.__path__, "needlecare."):
-    if module.name.endswith(".demo") or module.name == "needlecare.demo":
+    if module.name.endswith(".demo") or module.name.startswith("needlecare.demo."):
         importlib.import_module(module.name)
 print("ok")
 """

@@ -7,13 +7,12 @@ class AftercareConfig(AppConfig):
     verbose_name = "Aftercare"
 
     def ready(self) -> None:
-        from django.apps import apps
         from django.db.models.signals import post_save
 
-        from needlecare.aftercare.services import on_appointment_saved
+        from needlecare.aftercare.services import on_appointment_saved, on_session_recorded
+        from needlecare.scheduling.models import Appointment
+        from needlecare.treatments.signals import session_recorded
 
-        try:
-            appointment = apps.get_model("scheduling", "Appointment")
-        except LookupError:  # scheduling not installed: no appointment reminders
-            return
-        post_save.connect(on_appointment_saved, sender=appointment, dispatch_uid="aftercare_appointment")
+        session_recorded.connect(on_session_recorded, dispatch_uid="aftercare_session")
+
+        post_save.connect(on_appointment_saved, sender=Appointment, dispatch_uid="aftercare_appointment")

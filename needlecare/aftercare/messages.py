@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from needlecare.aftercare import timeline
+from needlecare.aftercare import reach, timeline
 from needlecare.aftercare.models import AftercareTimeline, Channel, CheckIn, Kind, Reminder
 from needlecare.aftercare.sms import TextMessage
 from needlecare.core.clock import clinic_zone
@@ -53,9 +53,7 @@ def _url(path: str) -> str:
 def _portal_link(reminder: Reminder, *, sign_in: bool) -> str:
     if not sign_in:
         return _url(reverse("portal:home"))
-    from needlecare.portal.services import issue_link, link_url
-
-    return link_url(issue_link(patient=reminder.patient, reason=reminder.kind))
+    return reach.portal_link(reminder.patient, reminder.kind)
 
 
 def _timeline(reminder: Reminder) -> AftercareTimeline:

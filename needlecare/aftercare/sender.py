@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from needlecare.aftercare import messages, sms
+from needlecare.aftercare import messages, reach, sms
 from needlecare.aftercare.models import IMMEDIATE_KINDS, Channel, Reminder, State
 from needlecare.aftercare.services import in_quiet_hours, out_of_quiet_hours
 
@@ -148,12 +148,10 @@ def deliver(reminder: Reminder, *, worker: str, mail: object, texts: sms.BaseBac
 def send_due_reminders(*, worker: str | None = None, limit: int | None = None) -> Report:
     """Send every reminder that is due now (up to ``limit``), batch by batch. Safe to run in several
     processes at once."""
-    from needlecare.portal.services import hand_out_sign_in_links
-
     worker = worker or default_worker_id()
     report = Report()
     report.released = release_expired_leases()
-    hand_out_sign_in_links()  # addresses typed on the portal's sign-in page become reminders
+    reach.before_sending()  # e.g. addresses typed on the portal's sign-in page become reminders
     size = settings.REMINDER_BATCH_SIZE
     mail = get_connection()
     texts = sms.get_backend()

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from needlecare.aftercare import signs, timeline
+from needlecare.aftercare import reach, signs, timeline
 from needlecare.aftercare.models import (
     AftercareTimeline,
     Channel,
@@ -270,10 +270,18 @@ def _schedule_maintenance(treatment: Treatment) -> None:
 # ------------------------------------------------------------------------------------------------------
 
 
+def on_session_recorded(
+    sender: Any, treatment: Treatment, by: Any, request: Any, **kwargs: Any
+) -> None:
+    """treatments.signals.session_recorded: the new session's aftercare, in the session's transaction."""
+    create_aftercare(treatment=treatment, by=by, request=request)
+
+
 def create_aftercare(*, treatment: Treatment, by: Any = None, request: Any = None) -> AftercareTimeline:
     """The session's aftercare timeline from the clinic's protocol, and the reminders it owes.
 
-    Called by ``record_treatment`` inside its transaction; idempotent (a second call returns the first).
+    Called when ``record_treatment`` records a session, inside its transaction; idempotent (a second
+    call returns the first).
     """
     existing = AftercareTimeline.objects.filter(treatment=treatment).first()
     if existing is not None:
@@ -409,11 +417,9 @@ def submit_checkin(
 def _store_photo(treatment: Treatment, day: int, upload: Any, today: date, request: Any) -> Any:
     """The check-in photo, through the clinic's photo pipeline (type from content, re-encoded, EXIF and
     GPS stripped, private storage). Raises CheckInRefused naming the problem."""
-    from needlecare.outcomes.services import PhotoRefused, upload_photo
-
     zone = treatment.zones.order_by("id").values_list("zone", flat=True).first() or ""
     try:
-        return upload_photo(
+        return reach.store_photo(
             patient=treatment.patient,
             by=None,
             upload=upload,
@@ -424,8 +430,8 @@ def _store_photo(treatment: Treatment, day: int, upload: Any, today: date, reque
             note=f"Sent by the patient with the day {day} check-in.",
             request=request,
         )
-    except PhotoRefused as refused:
-        raise CheckInRefused({"photo": " ".join(refused.messages)}) from None
+    except reach.PhotoNotTaken as refused:
+        raise CheckInRefused({"photo": str(refused)}) from None
 
 
 def review_checkin(*, checkin: CheckIn, by: Any, request: Any = None) -> CheckIn:

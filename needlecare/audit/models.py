@@ -1,6 +1,8 @@
 """The append-only audit log. Each event carries the keyed hash of the one before it in its clinic
 (needlecare/audit/chain.py); the database refuses to edit or delete events (needlecare/audit/db.py)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -75,3 +77,9 @@ class AuditEvent(models.Model):
         if key is None:
             raise ValueError("A keyed event needs its key.")
         return keyed_hash(self, key)
+
+
+def clinic_model() -> Any:
+    """The Clinic model, found through the log's foreign key: `clinics` sits above `audit` (every app,
+    clinics included, records events), so audit names the clinic by its label, as the key does."""
+    return AuditEvent._meta.get_field("clinic").related_model

@@ -1,12 +1,16 @@
 """Reads of the audit log, always within one clinic, filtered through an allow-list."""
 
+from __future__ import annotations
+
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from needlecare.audit.models import AuditEvent
-from needlecare.clinics.models import Clinic
+
+if TYPE_CHECKING:  # clinics is above audit in the layer order (audit/models.py clinic_model)
+    from needlecare.clinics.models import Clinic
 
 
 def audit_events_for(clinic: Clinic, *, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:

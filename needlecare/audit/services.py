@@ -1,8 +1,10 @@
 """Appending to the audit log, and checking that nobody has edited it."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
@@ -10,8 +12,10 @@ from django.utils import timezone
 
 from needlecare.audit.anchors import AnchorProblem, anchored_clinic_ids, read_anchors
 from needlecare.audit.chain import GENESIS, REKEYED, UNKEYED, Keyring, SealDigest, equal, keyring
-from needlecare.audit.models import AuditEvent
-from needlecare.clinics.models import Clinic
+from needlecare.audit.models import AuditEvent, clinic_model
+
+if TYPE_CHECKING:  # clinics is above audit in the layer order (audit/models.py clinic_model)
+    from needlecare.clinics.models import Clinic
 
 __all__ = ["GENESIS", "ChainCheck", "record_event", "verify_all", "verify_chain"]
 
@@ -60,7 +64,7 @@ def _append(
     with transaction.atomic():
         # Serialise appends per clinic so the chain never forks (a no-op on SQLite, where the
         # immediate transaction already serialises writers).
-        Clinic.objects.select_for_update().filter(pk=clinic.pk).values_list("pk", flat=True).first()
+        clinic_model().objects.select_for_update().filter(pk=clinic.pk).values_list("pk", flat=True).first()
         last = AuditEvent.objects.filter(clinic=clinic).order_by("-seq").values("seq", "hash").first()
         keys = keyring()
         event = AuditEvent(
@@ -184,12 +188,12 @@ def _against_anchors(
 def verify_all(*, slug: str | None = None) -> list[ChainCheck]:
     """Every clinic's chain; also a clinic that has anchors but is gone from the database."""
     keys = keyring()
-    clinics = Clinic.objects.order_by("pk")
+    clinics = clinic_model().objects.order_by("pk")
     if slug:
         clinics = clinics.filter(slug=slug)
     checks = [verify_chain(clinic, keys=keys) for clinic in clinics]
     if not slug:
-        present = set(Clinic.objects.values_list("pk", flat=True))
+        present = set(clinic_model().objects.values_list("pk", flat=True))
         for clinic_id in anchored_clinic_ids():
             if clinic_id in present:
                 continue

@@ -26,13 +26,13 @@ def ensure_anchoring_scheduled(*, delay: float = 0) -> None:
     """Queue a run of the anchoring `delay` seconds from now unless one is already waiting."""
     from django_tasks_db.models import DBTaskResult
 
-    from needlecare.clinics.models import Clinic
+    from needlecare.audit.models import clinic_model
 
     now = timezone.now()
     with transaction.atomic():
         # Serialise the check against a second worker doing the same (a no-op lock on SQLite, whose
         # immediate transaction already serialises writers).
-        Clinic.objects.select_for_update().order_by("pk").values_list("pk", flat=True).first()
+        clinic_model().objects.select_for_update().order_by("pk").values_list("pk", flat=True).first()
         runs = DBTaskResult.objects.filter(task_path=anchor_audit_chains.module_path)
         if not runs.filter(status=TaskResultStatus.READY).exists():
             anchor_audit_chains.using(run_after=now + timedelta(seconds=delay)).enqueue()

@@ -3,8 +3,9 @@
 @public                       anyone, signed in or not
 @signed_in                    any signed-in user, whatever their clinic
 @staff(ALL_ROLES)             a member of the current clinic with one of these roles
-@patient                      a patient signed into the portal (a one-time e-mailed link); sets
-                              request.patient and request.clinic to that patient's own
+
+The portal's pages declare `@patient` (needlecare/portal/access.py): a patient signed in with a one-time
+e-mailed link.
 """
 
 from collections.abc import Callable, Iterable
@@ -14,7 +15,6 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from needlecare.clinics.middleware import SESSION_KEY
 from needlecare.clinics.models import ALL_ROLES, Role
@@ -87,18 +87,3 @@ def staff(roles: Iterable[str] = ALL_ROLES) -> Callable[[View], View]:
 
     return decorator
 
-
-def patient(view: View) -> View:
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        from needlecare.portal.selectors import portal_patient
-
-        found = portal_patient(request)
-        if found is None:
-            return redirect(reverse("portal:sign_in"))
-        request.patient = found
-        request.clinic = found.clinic
-        return view(request, *args, **kwargs)
-
-    wrapper.access_policy = "patient"  # type: ignore[attr-defined]
-    return wrapper

@@ -18,8 +18,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import get_resolver
 from django.utils import timezone
 
+from needlecare.accounts.selectors import membership_for_token
 from needlecare.idempotency.models import IdempotencyRecord
 from needlecare.refusals import busy_response, is_busy
 
@@ -39,12 +41,24 @@ OPENAPI_PARAMETER = {
 CREATING_WITHOUT_201 = {"/api/v1/import/patients"}
 
 
+# The API's OpenAPI document, as needlecare/api.py declares it (the API is above this app).
+_API_SCHEMA: list[Callable[[], dict[str, Any]]] = []
+
+
+def declare_api(schema: Callable[[], dict[str, Any]]) -> None:
+    """Called by needlecare/api.py when it is imported: where to read the API's operations."""
+    _API_SCHEMA[:] = [schema]
+    creating_posts.cache_clear()
+
+
 @cache
 def creating_posts() -> tuple[re.Pattern[str], ...]:
     """The API's creating POSTs (a 201 answer, or listed above), as patterns over request paths."""
-    from needlecare.api import api
-
-    schema = api.get_openapi_schema()
+    if not _API_SCHEMA:
+        get_resolver().url_patterns  # noqa: B018  # loading the URLconf imports needlecare/api.py
+    if not _API_SCHEMA:
+        raise RuntimeError("No API declared its operations: needlecare/api.py calls declare_api().")
+    schema = _API_SCHEMA[0]()
     patterns = []
     for path, operations in schema["paths"].items():
         post = operations.get("post")
@@ -116,8 +130,6 @@ class IdempotencyMiddleware:
             raise
 
     def _once(self, request: HttpRequest, key: str) -> HttpResponse:
-        from needlecare.accounts.selectors import membership_for_token
-
         authorization = request.META.get("HTTP_AUTHORIZATION", "")
         token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
         membership = membership_for_token(token) if token else None

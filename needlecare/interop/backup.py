@@ -18,6 +18,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections
 
+from needlecare.audit.anchors import copy_anchors, replace_anchors, write_anchors
+
 MANIFEST = "manifest.json"
 MEDIA_DIR = "media"
 ANCHORS_DIR = "audit-anchors"
@@ -92,7 +94,6 @@ def make_backup(dest: Path, *, alias: str = "default") -> dict[str, Any]:
     engine = _engine(alias)
     # Every backup anchors the audit chains first and keeps those anchors (copied before the snapshot,
     # so none of them names an event the snapshot does not hold).
-    from needlecare.audit.anchors import copy_anchors, write_anchors
 
     write_anchors()
     anchors = copy_anchors(dest / ANCHORS_DIR)
@@ -265,7 +266,6 @@ def restore_backup(source: Path, *, force: bool = False, alias: str = "default")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(copied / Path(entry["path"]).relative_to(MEDIA_DIR), target)
     # The restored chains are the backup's: so are their anchors (a backup made before anchors has none).
-    from needlecare.audit.anchors import replace_anchors
 
     replace_anchors(source / ANCHORS_DIR)
     return manifest

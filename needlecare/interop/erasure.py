@@ -21,12 +21,9 @@ ERASED_GIVEN_NAME = "Erased"
 ERASED_FAMILY_NAME = "patient"
 
 
-def model(label: str) -> type[models.Model] | None:
-    """The model `app_label.ModelName`, or None when that app (or model) does not exist (yet)."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
+def model(label: str) -> type[models.Model]:
+    """The model `app_label.ModelName` of the tables above (a label that names none is a LookupError)."""
+    return apps.get_model(label)
 
 
 @dataclass
@@ -112,27 +109,22 @@ def erase_records(patient: Patient, *, now: Any) -> Erasure:
         Intake.objects.filter(pk=intake.pk).update(answers=_coded_answers(intake.answers or {}))
         done.add("intake", 1)
     for label, path, values in SCRUBS:
-        found = model(label)
-        if found is not None:
-            done.add(label, found._default_manager.filter(**{path: patient}).update(**values))
-    appointment = model("scheduling.Appointment")
-    if appointment is not None:
-        # Visits to come are cancelled by the erasure itself: they free their slots and leave no
-        # "Erased patient" on the calendar. Past visits stay as history (reasons blanked above).
-        deleted, _ = appointment._default_manager.filter(patient=patient, starts_at__gte=now).delete()
-        done.add("scheduling.Appointment (upcoming, deleted)", deleted)
+        done.add(label, model(label)._default_manager.filter(**{path: patient}).update(**values))
+    # Visits to come are cancelled by the erasure itself: they free their slots and leave no
+    # "Erased patient" on the calendar. Past visits stay as history (reasons blanked above).
+    deleted, _ = model("scheduling.Appointment")._default_manager.filter(
+        patient=patient, starts_at__gte=now
+    ).delete()
+    done.add("scheduling.Appointment (upcoming, deleted)", deleted)
     for label, path in DELETES:
-        found = model(label)
-        if found is not None:
-            deleted, _ = found._default_manager.filter(**{path: patient}).delete()
-            done.add(label, deleted)
+        deleted, _ = model(label)._default_manager.filter(**{path: patient}).delete()
+        done.add(label, deleted)
     photo = model("outcomes.Photo")
-    if photo is not None:
-        root = Path(settings.PRIVATE_MEDIA_ROOT)
-        for row in photo._default_manager.filter(patient=patient).values("file", "thumbnail"):
-            done.files += [root / name for name in (row["file"], row["thumbnail"]) if name]
-        deleted, _ = photo._default_manager.filter(patient=patient).delete()
-        done.add("outcomes.Photo", deleted)
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    for row in photo._default_manager.filter(patient=patient).values("file", "thumbnail"):
+        done.files += [root / name for name in (row["file"], row["thumbnail"]) if name]
+    deleted, _ = photo._default_manager.filter(patient=patient).delete()
+    done.add("outcomes.Photo", deleted)
     _blank_free_text(patient, done)
     return done
 

@@ -27,10 +27,15 @@ from django.db.models import Q
 from django.http import FileResponse
 from django.template.loader import render_to_string
 
+from needlecare.aftercare.models import AftercareTimeline
+from needlecare.aftercare.sheet import sheet_pdf
+from needlecare.audit.models import AuditEvent
 from needlecare.clinics.models import Clinic
 from needlecare.clinics.policies import EVERYTHING, MODEL_CATEGORIES, Category
+from needlecare.consent.models import ConsentSignature
 from needlecare.interop.fhir import patient_bundle
 from needlecare.interop.spreadsheet import SafeDictWriter
+from needlecare.outcomes.models import Photo
 from needlecare.patients.models import Patient
 
 # Never exported: credentials, and the audit log (exported apart, below, as the clinic's access log).
@@ -173,13 +178,11 @@ def _patient_files(
     archive.writestr(f"{prefix}fhir.json", _json(bundle))
     archive.writestr(f"{prefix}record.json", _json(readable(rows, categories)))
     root = Path(settings.PRIVATE_MEDIA_ROOT)
-    photo = _model("outcomes.Photo")
-    if photo is not None and Category.PHOTOS in categories:
-        for p in photo._default_manager.filter(patient=patient):
+    if Category.PHOTOS in categories:
+        for p in Photo.objects.filter(patient=patient):
             source = root / p.file
             if source.is_file():
                 archive.write(source, f"{prefix}photos/{p.pk}.jpg")
-    from needlecare.consent.models import ConsentSignature
 
     if Category.CONSENT in categories:
         for signature in ConsentSignature.objects.filter(patient=patient).select_related(
@@ -195,22 +198,8 @@ def _patient_files(
 
 
 def _aftercare_sheets(archive: zipfile.ZipFile, patient: Patient, prefix: str) -> None:
-    timeline = _model("aftercare.AftercareTimeline")
-    if timeline is None:
-        return
-    try:
-        from needlecare.aftercare.sheet import sheet_pdf
-    except ImportError:
-        return
-    for record in timeline._default_manager.filter(patient=patient).select_related("treatment", "clinic"):
+    for record in AftercareTimeline.objects.filter(patient=patient).select_related("treatment", "clinic"):
         archive.writestr(f"{prefix}aftercare/{record.starts_on}-{record.treatment_id}.pdf", sheet_pdf(record))
-
-
-def _model(label: str) -> Any:
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
 
 
 README = """Needlecare export of {what}, made {when} by {who}.
@@ -278,8 +267,6 @@ def patients_csv(clinic: Clinic) -> str:
 
 
 def clinic_zip(clinic: Clinic, *, by: Any, generated_at: datetime) -> IO[bytes]:
-    from needlecare.audit.models import AuditEvent
-
     def write(archive: zipfile.ZipFile) -> None:
         archive.writestr(
             "README.txt",

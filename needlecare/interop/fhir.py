@@ -12,14 +12,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Model
 from fhir.resources.R4B import get_fhir_model_class
 
 from needlecare.clinics.policies import EVERYTHING, Category
+from needlecare.consent.models import ConsentSignature
+from needlecare.outcomes.models import Assessment, Photo
 from needlecare.patients.intake import QUESTIONS
 from needlecare.patients.models import Patient
+from needlecare.patients.selectors import intakes_of
+from needlecare.plans.models import TreatmentPlan
 from needlecare.protocols.labels import in_words
+from needlecare.scheduling.models import Appointment
+from needlecare.treatments.models import Treatment
 
 LOCAL = "https://needlecare.org/fhir"
 SNOMED = "http://snomed.info/sct"
@@ -93,13 +98,6 @@ APPOINTMENT_STATUS = {
     "cancelled": "cancelled",
     "no_show": "noshow",
 }
-
-
-def _model(label: str) -> type[Model] | None:
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
 
 
 def rid(obj: Any, kind: str = "") -> str:
@@ -228,8 +226,6 @@ def _patient(b: BundleBuilder) -> None:
 
 
 def _intake(b: BundleBuilder) -> None:
-    from needlecare.patients.selectors import intakes_of
-
     intakes = list(intakes_of(b.patient).order_by("version"))
     for intake in intakes:
         b.add(_questionnaire_response(b, intake))
@@ -368,8 +364,6 @@ def _questionnaire_response(b: BundleBuilder, intake: Any) -> dict[str, Any]:
 
 
 def _plans(b: BundleBuilder) -> None:
-    from needlecare.plans.models import TreatmentPlan
-
     for plan in (
         TreatmentPlan.objects.filter(patient=b.patient).prefetch_related("zones").order_by("created_at")
     ):
@@ -410,8 +404,6 @@ def _plans(b: BundleBuilder) -> None:
 
 
 def _consents(b: BundleBuilder) -> None:
-    from needlecare.consent.models import ConsentSignature
-
     for signature in ConsentSignature.objects.filter(patient=b.patient).select_related("template"):
         text = f"{signature.signed_title}\n\n{signature.signed_text}".strip()
         b.add(
@@ -452,8 +444,6 @@ def _consents(b: BundleBuilder) -> None:
 
 
 def _sessions(b: BundleBuilder) -> None:
-    from needlecare.treatments.models import Treatment
-
     sessions = (
         Treatment.objects.filter(patient=b.patient)
         .select_related("cartridge", "practitioner")
@@ -552,10 +542,7 @@ def _sessions(b: BundleBuilder) -> None:
 
 
 def _assessments(b: BundleBuilder) -> None:
-    assessment = _model("outcomes.Assessment")
-    if assessment is None:
-        return
-    for a in assessment._default_manager.filter(patient=b.patient).order_by("assessed_on", "recorded_at"):
+    for a in Assessment.objects.filter(patient=b.patient).order_by("assessed_on", "recorded_at"):
         resource: dict[str, Any] = {
             "resourceType": "Observation",
             "id": rid(a, "assessment"),
@@ -593,10 +580,7 @@ def _assessments(b: BundleBuilder) -> None:
 
 
 def _appointments(b: BundleBuilder) -> None:
-    appointment = _model("scheduling.Appointment")
-    if appointment is None:
-        return
-    rows = appointment._default_manager.filter(patient=b.patient).select_related("practitioner", "type")
+    rows = Appointment.objects.filter(patient=b.patient).select_related("practitioner", "type")
     for a in rows.order_by("starts_at"):
         kind = a.type
         resource: dict[str, Any] = {
@@ -623,10 +607,7 @@ def _appointments(b: BundleBuilder) -> None:
 
 
 def _photos(b: BundleBuilder) -> None:
-    photo = _model("outcomes.Photo")
-    if photo is None:
-        return
-    for p in photo._default_manager.filter(patient=b.patient).order_by("taken_on", "uploaded_at"):
+    for p in Photo.objects.filter(patient=b.patient).order_by("taken_on", "uploaded_at"):
         resource: dict[str, Any] = {
             "resourceType": "Media",
             "id": rid(p, "photo"),

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -24,6 +23,14 @@ from needlecare.core.errors import CONFLICT, Refused
 from needlecare.interop.spreadsheet import unquoted
 from needlecare.patients.models import Patient, Sex
 from needlecare.patients.services import create_patient
+from needlecare.scheduling.models import AppointmentType
+from needlecare.scheduling.selectors import practitioners_of
+from needlecare.scheduling.services.booking import (
+    Booking,
+    BookingRefused,
+    SlotTaken,
+    book_appointment,  # noqa: F401
+)
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -82,17 +89,8 @@ class ImportChanged(Refused):
     status, code = CONFLICT, "import_changed"
 
 
-def appointments_available() -> bool:
-    try:
-        apps.get_model("scheduling.Appointment")
-        from needlecare.scheduling.services.booking import book_appointment  # noqa: F401
-    except (LookupError, ImportError):
-        return False
-    return True
-
-
 def target_fields() -> dict[str, tuple[str, ...]]:
-    return {**PATIENT_FIELDS, **(APPOINTMENT_FIELDS if appointments_available() else {})}
+    return {**PATIENT_FIELDS, **APPOINTMENT_FIELDS}
 
 
 @dataclass
@@ -341,9 +339,6 @@ def _import_row(  # type: ignore[no-untyped-def]
 
 
 def _book(clinic, line, data, patient, by, tz, report) -> None:  # type: ignore[no-untyped-def]
-    from needlecare.scheduling.models import AppointmentType
-    from needlecare.scheduling.selectors import practitioners_of
-    from needlecare.scheduling.services.booking import Booking, BookingRefused, SlotTaken, book_appointment
 
     problems: list[tuple[str, str]] = []
     starts_at = parse_local_datetime(data["appointment_start"], tz)

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
 from django.db import IntegrityError, transaction
 
+from needlecare.aftercare.reach import PhotoNotTaken
 from needlecare.audit.services import record_event
 from needlecare.clinics.models import Clinic
 from needlecare.consent.selectors import signatures_of
@@ -262,6 +263,14 @@ def _write(storage: Storage, name: str, data: bytes) -> str:
 
 def _random_name(clinic_id: object, suffix: str) -> str:
     return f"photos/{clinic_id}/{secrets.token_urlsafe(24)}{suffix}.jpg"
+
+
+def upload_checkin_photo(**kwargs: Any) -> Photo:
+    """A check-in photo for aftercare (aftercare/reach.py): upload_photo, its refusal as PhotoNotTaken."""
+    try:
+        return upload_photo(**kwargs)
+    except PhotoRefused as refused:
+        raise PhotoNotTaken(" ".join(refused.messages)) from None
 
 
 def upload_photo(

@@ -7,6 +7,7 @@ class PatientsConfig(AppConfig):
     verbose_name = "Patients"
 
     def ready(self) -> None:
-        from needlecare.patients import history
+        from needlecare.patients import history, panels
 
         history.discover()
+        panels.discover()

@@ -15,18 +15,13 @@ from needlecare.audit.services import record_event
 from needlecare.clinics.access import staff
 from needlecare.clinics.models import ALL_ROLES
 from needlecare.clinics.policies import readable_for
-from needlecare.consent.selectors import consent_status
 from needlecare.core.clock import clinic_today
-from needlecare.patients import history, selectors, services
+from needlecare.patients import history, panels, selectors, services
 from needlecare.patients.forms import IntakeForm, PatientForm, PatientSearchForm
 from needlecare.patients.intake import QUESTIONS
-from needlecare.plans.selectors import plans_of
-from needlecare.screening.selectors import screening_status, screenings_of
-from needlecare.treatments.selectors import sessions_of
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}  # Fitzpatrick types are written in Roman
 
-PLANS_ON_PAGE = 3  # the newest plans on the patient page; the rest on the plans page
 TIMELINE_ON_PAGE = 6  # the newest events on the patient page; the rest on the timeline page
 
 
@@ -84,11 +79,8 @@ def patient_detail(request, patient_id):
             "age": patient.age_on(timezone.localdate()),
             "latest": latest,
             "answers": _answer_rows(latest),
-            "screening": screening_status(patient, clinic_today(request.clinic)),
-            "screenings": list(screenings_of(patient)[:10]),
-            "sessions": list(sessions_of(patient)[:20]),
-            "plans": list(plans_of(patient).prefetch_related(None)[:PLANS_ON_PAGE]),
-            "consent": consent_status(patient),
+            # Screening, plans, consent and sessions: each app's panel (patients/panels.py).
+            **panels.context_of(patient, clinic_today(request.clinic)),
         },
     )
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from needlecare.protocols.loader import Protocol
+from needlecare.protocols.selectors import parsed
 
 
 class Device(models.TextChoices):
@@ -97,8 +98,6 @@ class TreatmentPlan(models.Model):
     @property
     def protocol_document(self) -> Protocol:
         """The protocol version the plan was made under (parsed once per process)."""
-        from needlecare.protocols.selectors import parsed
-
         return parsed(self.protocol)
 
     @property

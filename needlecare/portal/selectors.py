@@ -6,7 +6,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from needlecare.patients.models import Patient
+from needlecare.patients.selectors import latest_intake
 from needlecare.portal.services import SESSION_KEY
+from needlecare.protocols.selectors import current_protocol
+from needlecare.scheduling.selectors import upcoming_of_patient
 
 
 def portal_patient(request: Any) -> Patient | None:
@@ -19,10 +22,6 @@ def portal_patient(request: Any) -> Patient | None:
 
 def upcoming_appointments(patient: Patient) -> list[Any]:
     """The patient's coming appointments (scheduling's own selector), at most ten."""
-    try:
-        from needlecare.scheduling.selectors import upcoming_of_patient
-    except ImportError:  # scheduling not there yet
-        return []
     return list(upcoming_of_patient(patient).select_related("type")[:10])
 
 
@@ -30,8 +29,6 @@ def intake_waiting(patient: Patient, today: date) -> bool:
     """No health answers yet, or answers older than a screening stays valid: ask before the next session."""
     from django.utils import timezone
 
-    from needlecare.patients.selectors import latest_intake
-    from needlecare.protocols.selectors import current_protocol
 
     latest = latest_intake(patient)
     if latest is None:

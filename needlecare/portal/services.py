@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from needlecare.accounts.models import hash_token
+from needlecare.aftercare.models import Channel, Kind, Reminder
 from needlecare.audit.services import record_event
 from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
@@ -46,6 +47,11 @@ def link_url(raw: str) -> str:
     return settings.SITE_URL + reverse("portal:link") + "?" + urlencode({"token": raw})
 
 
+def sign_in_url(patient: Patient, reason: str) -> str:
+    """A new one-time sign-in link for a message to the patient (aftercare/reach.py asks for it)."""
+    return link_url(issue_link(patient=patient, reason=reason))
+
+
 def ask_for_sign_in_links(*, email: str) -> None:
     """Queue the address typed on the sign-in page; the task worker sends the links.
 
@@ -70,7 +76,6 @@ def hand_out_sign_in_links(*, limit: int = 200) -> int:
     reminders it queued."""
     from django.db import connection
 
-    from needlecare.aftercare.models import Channel, Kind, Reminder
 
     queued = 0
     for _ in range(limit):

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from needlecare.aftercare import selectors as aftercare_selectors
 from needlecare.aftercare import services as aftercare_services
 from needlecare.aftercare.views import pdf_response
-from needlecare.clinics.access import patient, public
+from needlecare.clinics.access import public
 from needlecare.consent import selectors as consent_selectors
 from needlecare.consent.models import SignedVia
 from needlecare.consent.signature import MAX_POINTS
@@ -18,6 +18,7 @@ from needlecare.consent.signing import SigningPage, sign_from_form
 from needlecare.core.clock import clinic_today
 from needlecare.patients.services import record_patient_read
 from needlecare.portal import selectors, services
+from needlecare.portal.access import patient
 from needlecare.portal.forms import CheckInForm, SignInForm
 from needlecare.protocols.labels import label_of, labels_for
 

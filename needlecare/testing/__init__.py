@@ -1,6 +1,6 @@
 """How tests build data: the factories, one builder per thing a test needs (a plan, a session, an
 appointment, an assessment, a photo), and the pytest fixtures several apps share (`fixtures`, a plugin
-the root conftest.py registers). The demo seed (`needlecare/demo.py`) builds its own data, through the
+the root conftest.py registers). The demo seed (`needlecare/demo/seed.py`) builds its own data, through the
 same services.
 
 Builders are plain functions with keyword arguments and defaults. They go through the services where a

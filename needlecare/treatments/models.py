@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from needlecare.protocols import load_default
+
 
 class Cartridge(models.Model):
     """One single-use needle cartridge, by its printed id: recorded in one session only (the database
@@ -122,7 +124,6 @@ class Treatment(models.Model):
         """The agent's name as recorded (older rows: as the default protocol names it)."""
         if self.numbing_agent_label:
             return self.numbing_agent_label
-        from needlecare.protocols import load_default
 
         agent = load_default().numbing.agents.get(self.numbing_agent) if load_default().numbing else None
         return agent.label if agent else self.numbing_agent.replace("_", " ").capitalize()

@@ -9,6 +9,10 @@ from django.shortcuts import get_object_or_404
 from needlecare.clinics.models import Clinic
 from needlecare.patients.models import Patient
 from needlecare.plans.models import TreatmentPlan
+from needlecare.protocols import load_default
+from needlecare.protocols.selectors import current_protocol
+from needlecare.scheduling.models import Status
+from needlecare.scheduling.selectors import appointments_of_patient, day_bounds
 from needlecare.scheduling.sessions import RecordedSession
 from needlecare.treatments.models import AdverseEvent, Treatment, TreatmentZone
 
@@ -47,9 +51,6 @@ def sessions_with_lot(clinic: Clinic, lot: str) -> QuerySet[Treatment]:
 def visit_for_session(patient: Patient, day: date, appointment_id: object = None) -> Any:
     """The booked appointment a session is recorded for: the one named (this patient's, else 404), or
     the patient's open treatment visit on `day` (the clinic's local day); None when there is none."""
-    from needlecare.scheduling.models import Status
-    from needlecare.scheduling.selectors import appointments_of_patient, day_bounds
-
     visits = appointments_of_patient(patient)
     if appointment_id is not None:
         return get_object_or_404(visits, pk=appointment_id)
@@ -69,9 +70,6 @@ def visit_for_session(patient: Patient, day: date, appointment_id: object = None
 def adverse_guides(clinic: Clinic) -> dict[str, dict[str, Any]]:
     """What the clinic's protocol says to do for each kind of adverse event (its [adverse_events]); a
     protocol stored before they were data uses the default's."""
-    from needlecare.protocols import load_default
-    from needlecare.protocols.selectors import current_protocol
-
     _, protocol = current_protocol(clinic)
     guides = protocol.adverse_events or load_default().adverse_events
     return {key: {"key": key, **guide.model_dump()} for key, guide in guides.items()}

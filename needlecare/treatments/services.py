@@ -13,12 +13,15 @@ from needlecare.consent.selectors import consent_status
 from needlecare.core.clock import clinic_today
 from needlecare.core.errors import Refused
 from needlecare.patients.models import Patient
+from needlecare.patients.selectors import latest_intake
 from needlecare.plans.models import PlanStatus, TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
+from needlecare.scheduling.services.booking import complete_visit_for_session
 from needlecare.screening.rules import allergens_of
-from needlecare.screening.selectors import screening_status
+from needlecare.screening.selectors import latest_screening, screening_status
 from needlecare.treatments import numbing
 from needlecare.treatments.models import Adjunct, AdverseEvent, Cartridge, Treatment, TreatmentZone
+from needlecare.treatments.signals import session_recorded
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,6 @@ class NumbingCaution:
 def numbing_caution(patient: Patient, decision: Any = None) -> NumbingCaution:
     """The numbing caution for `patient`, read from `decision` (default: the latest screening) and the
     latest intake's allergies."""
-    from needlecare.patients.selectors import latest_intake
-    from needlecare.screening.selectors import latest_screening
-
     decision = decision if decision is not None else latest_screening(patient)
     _, protocol = current_protocol(patient.clinic)
     agents = numbing.numbing_of(protocol)
@@ -334,13 +334,9 @@ def record_treatment(*, patient: Patient, data: SessionInput, by: Any, request: 
                 request=request,
                 detail={"zones": len(data.zones), "lot": data.cartridge_lot},
             )
-            # The session's aftercare timeline and reminders, in the same transaction.
-            from needlecare.aftercare.services import create_aftercare
-
-            create_aftercare(treatment=treatment, by=by, request=request)
+            # Aftercare builds the session's timeline and reminders, in the same transaction (signals.py).
+            session_recorded.send(sender=Treatment, treatment=treatment, by=by, request=request)
             # The day's treatment visit in the calendar is now done.
-            from needlecare.scheduling.services.booking import complete_visit_for_session
-
             complete_visit_for_session(
                 patient=patient, performed_on=treatment.performed_on, by=by, request=request
             )

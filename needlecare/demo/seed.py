@@ -13,10 +13,16 @@ from django.db import transaction
 from needlecare.accounts.models import User
 from needlecare.clinics.models import Clinic, Membership, Role
 from needlecare.clinics.services import add_member
+from needlecare.consent.models import ConsentSignature
 from needlecare.core.clock import clinic_zone
 from needlecare.patients.intake import Intake as IntakeAnswers
-from needlecare.patients.models import Patient
+from needlecare.patients.models import Intake, Patient
 from needlecare.patients.services import create_patient, submit_intake
+from needlecare.plans.models import TreatmentPlan
+from needlecare.scheduling.models import Appointment
+from needlecare.screening.models import ScreeningDecision
+from needlecare.screening.services import override_screening, screen_patient
+from needlecare.treatments.models import Treatment
 
 DEMO_PASSWORD = "needlecare-demo-2026"
 TODAY = date.today()  # the demo is always current: screenings recent, sessions in the past weeks
@@ -295,12 +301,6 @@ def _date_the_records(clinic: Clinic) -> None:
 
     from django.utils import timezone
 
-    from needlecare.consent.models import ConsentSignature
-    from needlecare.patients.models import Intake
-    from needlecare.plans.models import TreatmentPlan
-    from needlecare.scheduling.models import Appointment
-    from needlecare.screening.models import ScreeningDecision
-    from needlecare.treatments.models import Treatment
 
     zone = clinic_zone(clinic)
     first: dict[object, date] = {}
@@ -371,9 +371,6 @@ def _seed_parts(clinic: Clinic) -> None:
 def _seed_screenings(clinic: Clinic) -> None:
     """Screen every patient with an intake (as the practitioner, or the owner) once, a little while ago,
     and record a clearance letter for some of those who need one."""
-    from needlecare.screening.models import ScreeningDecision
-    from needlecare.screening.services import override_screening, screen_patient
-
     screener = (
         Membership.objects.filter(clinic=clinic, role__in=[Role.PRACTITIONER, Role.OWNER])
         .order_by("-role")

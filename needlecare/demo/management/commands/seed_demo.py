@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from needlecare import demo
+from needlecare.demo import seed as demo
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The owner's view of the audit log."""
+"""The owner's page of the clinic's audit log (the log itself is needlecare/audit, below every app)."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -22,7 +22,7 @@ def audit_log(request):
     query.pop("page", None)
     return render(
         request,
-        "audit/log.html",
+        "clinics/audit_log.html",
         {
             "form": form,
             "page": page,
