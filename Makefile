@@ -66,6 +66,7 @@ chromium:
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache  # the layer order (pyproject.toml, docs/architecture.md)
 	$(BIN)/mypy
 
 test: $(VENV)/.test chromium system-libs lint test-only

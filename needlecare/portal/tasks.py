@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from django_tasks import TaskResultStatus, task
 
+from needlecare.aftercare.sender import send_due_reminders
+
 
 @task()
 def send_sign_in_links() -> dict[str, int]:
-    from needlecare.aftercare.sender import send_due_reminders
-
     return send_due_reminders().as_dict()
 
 

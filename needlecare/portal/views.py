@@ -16,11 +16,23 @@ from needlecare.consent.models import SignedVia
 from needlecare.consent.signature import MAX_POINTS
 from needlecare.consent.signing import SigningPage, sign_from_form
 from needlecare.core.clock import clinic_today
-from needlecare.patients.services import record_patient_read
+from needlecare.forecasting.durability import plain_answer
+from needlecare.interop.export import download, patient_zip
+from needlecare.interop.fhir import patient_bundle
+from needlecare.outcomes import charts
+from needlecare.outcomes import selectors as outcome_selectors
+from needlecare.outcomes import services as outcome_services
+from needlecare.outcomes.views import forecast_for
+from needlecare.patients.forms import IntakeForm
+from needlecare.patients.models import IntakeSource
+from needlecare.patients.selectors import latest_intake
+from needlecare.patients.services import record_patient_read, submit_intake
 from needlecare.portal import selectors, services
 from needlecare.portal.access import patient
 from needlecare.portal.forms import CheckInForm, SignInForm
 from needlecare.protocols.labels import label_of, labels_for
+from needlecare.scheduling.services.feeds import create_feed
+from needlecare.treatments.models import Treatment
 
 
 @require_http_methods(["GET", "POST"])
@@ -212,7 +224,6 @@ def calendar_feed(request):
     from django.conf import settings
     from django.urls import reverse
 
-    from needlecare.scheduling.services.feeds import create_feed
 
     # The patient's own credential: staff's two-step requirement does not apply to it.
     _, raw = create_feed(
@@ -227,11 +238,6 @@ def calendar_feed(request):
 @patient
 def intake(request):
     """The patient's own health questions, pre-filled from their last answers; saving adds a version."""
-    from needlecare.patients.forms import IntakeForm
-    from needlecare.patients.models import IntakeSource
-    from needlecare.patients.selectors import latest_intake
-    from needlecare.patients.services import submit_intake
-
     person = request.patient
     latest = latest_intake(person)
     previous = latest.answers if latest else {"date_of_birth": person.date_of_birth}
@@ -261,13 +267,6 @@ def intake(request):
 @patient
 def progress(request):
     """The patient's own scores over time (the chart staff see), and when improvement is expected to fade."""
-    from needlecare.forecasting.durability import plain_answer
-    from needlecare.outcomes import charts
-    from needlecare.outcomes import selectors as outcome_selectors
-    from needlecare.outcomes import services as outcome_services
-    from needlecare.outcomes.views import forecast_for
-    from needlecare.treatments.models import Treatment
-
     person, clinic = request.patient, request.clinic
     today = clinic_today(clinic)
     available = outcome_services.scales_for(clinic)
@@ -316,7 +315,6 @@ def my_fhir(request):
     from django.http import HttpResponse
     from django.utils import timezone
 
-    from needlecare.interop.fhir import patient_bundle
 
     person = request.patient
     bundle = patient_bundle(person, generated_at=timezone.now())
@@ -333,7 +331,6 @@ def my_zip(request):
     """The patient's whole record as a ZIP (data, consents as signed, aftercare sheets)."""
     from django.utils import timezone
 
-    from needlecare.interop.export import download, patient_zip
 
     person = request.patient
     archive = patient_zip(person, by=_PortalReader(person), generated_at=timezone.now())

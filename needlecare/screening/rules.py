@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from needlecare.core.errors import Refused
+from needlecare.protocols import load_default
 from needlecare.protocols.loader import (
     INTAKE_FIELDS,
     Allergen,
@@ -335,7 +336,6 @@ def ingredients_of(protocol: Protocol) -> dict[str, Allergen]:
 def _table(protocol: Protocol) -> Allergens:
     if protocol.allergens is not None:
         return protocol.allergens
-    from needlecare.protocols import load_default
 
     allergens = load_default().allergens
     assert allergens is not None, "the default protocol has an [allergens] table"
