@@ -5,22 +5,35 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from needlecare.core.fields import iso_date_only
 from needlecare.patients.intake import Intake as IntakeAnswers
+from needlecare.protocols import load_default
 
 IsoDate = Annotated[date, BeforeValidator(iso_date_only)]
 OutcomeValue = Literal["eligible", "precautions", "clearance", "deferred", "declined"]
 
 
 Identifier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
+# An adjunct of the clinic's protocol: the document lists the default protocol's (as plans lists zones);
+# a clinic's own protocol is checked when screening, and an adjunct it does not know answers 422.
+AdjunctId = Annotated[
+    Identifier,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(load_default().adjuncts),
+            "description": "An adjunct of the clinic's protocol.",
+        }
+    ),
+]
 
 
 class EvaluateIn(Schema):
     intake: IntakeAnswers = Field(description="Intake answers in the contract's shape.")
     on: IsoDate = Field(description="The day of the planned session (YYYY-MM-DD).")
-    adjuncts: Annotated[list[Identifier], Field(max_length=10)] = Field(
+    adjuncts: Annotated[list[AdjunctId], Field(max_length=10)] = Field(
         default_factory=list,
         description='What the plan adds to the needling, from the protocol\'s [adjuncts] (e.g. ["prp"]): '
         "rules about an adjunct apply only when it is listed.",
@@ -75,7 +88,7 @@ class StoredDecisionList(Schema):
 
 class ScreenIn(Schema):
     on: IsoDate | None = Field(None, description="Defaults to today in the clinic's time zone.")
-    adjuncts: Annotated[list[Identifier], Field(max_length=10)] = Field(
+    adjuncts: Annotated[list[AdjunctId], Field(max_length=10)] = Field(
         default_factory=list,
         description='What the plan adds to the needling (e.g. ["prp"]); its rules apply only when listed.',
     )
