@@ -12,7 +12,6 @@ import io
 import json
 import tempfile
 import zipfile
-from collections import defaultdict
 from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
@@ -283,10 +282,3 @@ def clinic_zip(clinic: Clinic, *, by: Any, generated_at: datetime) -> IO[bytes]:
             _patient_files(archive, patient, f"patients/{patient.pk}/", generated_at)
 
     return _archive(write)
-
-
-def table_counts(rows: dict[type[models.Model], list[Any]]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for model, pks in rows.items():
-        counts[model._meta.label] += len(pks)
-    return dict(counts)

@@ -10,12 +10,8 @@ from django.shortcuts import get_object_or_404
 from needlecare.clinics.models import Clinic
 from needlecare.consent.models import ConsentSignature
 from needlecare.outcomes import scales
-from needlecare.outcomes.models import Assessment, ClinicScale, Photo
+from needlecare.outcomes.models import Assessment, Photo
 from needlecare.patients.models import Patient
-
-
-def clinic_scales(clinic: Clinic) -> QuerySet[ClinicScale]:
-    return ClinicScale.objects.filter(clinic=clinic).order_by("name")
 
 
 def assessments_of(patient: Patient) -> QuerySet[Assessment]:

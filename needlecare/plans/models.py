@@ -128,10 +128,6 @@ class TreatmentPlan(models.Model):
             return None
         return next((day for day in self.schedule_dates if day >= today), None)
 
-    def sessions_due_by(self, today: date) -> int:
-        """How many scheduled dates have come (not how many sessions were recorded)."""
-        return sum(1 for day in self.schedule_dates if day <= today)
-
     @property
     def proposal_notes(self) -> list[str]:
         return list(self.proposal.get("notes", []))

@@ -131,10 +131,6 @@ def upcoming_of_patient(patient: Patient) -> QuerySet[Appointment]:
     )
 
 
-def appointments_of_plan(plan: Any) -> QuerySet[Appointment]:
-    return appointments_of_clinic(plan.clinic).filter(plan=plan).order_by("starts_at")
-
-
 def feeds_of(
     clinic: Clinic, *, practitioner: Any = None, patient: Any = None, created_by: Any = None
 ) -> QuerySet[CalendarFeed]:
@@ -465,10 +461,6 @@ def free_slots(
         day += timedelta(days=1)
     slots.sort(key=lambda s: (s.starts_at, s.practitioner.pk))
     return slots[:limit]
-
-
-def open_appointment_q() -> Q:
-    return ~Q(status=Status.CANCELLED)
 
 
 # ------------------------------------------------------------------------------------------------------
