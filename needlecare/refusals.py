@@ -89,16 +89,21 @@ def is_unavailable(error: BaseException) -> bool:
     return any(words in text for words in _UNAVAILABLE_WORDS)
 
 
-def unavailable_response(request: HttpRequest) -> HttpResponse:
+def _try_again(request: HttpRequest, detail: str) -> HttpResponse:
+    """503 with Retry-After: JSON for the API, plain HTML for pages (the layout would ask the database)."""
     if is_api(request):
-        response: HttpResponse = JsonResponse({"detail": UNAVAILABLE}, status=503)
+        response: HttpResponse = JsonResponse({"detail": detail}, status=503)
     else:
         response = HttpResponse(
-            f"<!doctype html><title>Please try again</title><h1>Please try again</h1><p>{UNAVAILABLE}</p>",
+            f"<!doctype html><title>Please try again</title><h1>Please try again</h1><p>{detail}</p>",
             status=503,
         )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    return _try_again(request, UNAVAILABLE)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -106,33 +111,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
     A busy or unreachable database is a 503 the client may retry, not a server error; the page is
     plain HTML because the layout itself would ask the database again."""
     error = sys.exc_info()[1]
-    if error is not None and _busy_cause(error):
-        response = HttpResponse(
-            f"<!doctype html><title>Please try again</title><h1>Please try again</h1><p>{BUSY}</p>",
-            status=503,
-        )
-        if is_api(request):
-            response = JsonResponse({"detail": BUSY}, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-    if error is not None and _cause_matches(error, is_unavailable):
+    if _cause_matches(error, is_busy):
+        return _try_again(request, BUSY)
+    if _cause_matches(error, is_unavailable):
         return unavailable_response(request)
     return defaults.server_error(request)
 
 
 def _cause_matches(error: BaseException | None, test: Any) -> bool:
+    """Whether the error or one of its causes (at most ten deep) passes the test."""
     seen = 0
     while error is not None and seen < 10:
         if test(error):
-            return True
-        error, seen = error.__cause__ or error.__context__, seen + 1
-    return False
-
-
-def _busy_cause(error: BaseException | None) -> bool:
-    seen = 0
-    while error is not None and seen < 10:
-        if is_busy(error):
             return True
         error, seen = error.__cause__ or error.__context__, seen + 1
     return False
@@ -189,6 +179,6 @@ class SessionMiddleware(DjangoSessionMiddleware):
         try:
             return super().process_response(request, response)  # type: ignore[no-any-return]
         except SessionInterrupted as error:
-            if _busy_cause(error):
+            if _cause_matches(error, is_busy):
                 return busy_response(request)
             raise

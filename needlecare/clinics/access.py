@@ -86,4 +86,3 @@ def staff(roles: Iterable[str] = ALL_ROLES) -> Callable[[View], View]:
         return wrapper
 
     return decorator
-

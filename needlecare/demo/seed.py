@@ -15,6 +15,7 @@ from needlecare.clinics.models import Clinic, Membership, Role
 from needlecare.clinics.services import add_member
 from needlecare.consent.models import ConsentSignature
 from needlecare.core.clock import clinic_zone
+from needlecare.patients.intake import CLEAN_ANSWERS
 from needlecare.patients.intake import Intake as IntakeAnswers
 from needlecare.patients.models import Intake, Patient
 from needlecare.patients.services import create_patient, submit_intake
@@ -171,41 +172,12 @@ def _ascii(text: str) -> str:
 
 def _answers(rng: random.Random, born: date, index: int) -> dict[str, object]:
     """A plausible history; every sixth or so patient has something screening must catch."""
-    a: dict[str, object] = {
-        "date_of_birth": born,
-        "fitzpatrick": rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6]),
-        "pregnant_or_breastfeeding": False,
-        "active_infection_at_site": False,
-        "active_acne_at_site": rng.choice(["none", "none", "none", "comedonal"]),
-        "herpes_simplex_history": rng.random() < 0.2,
-        "dermatitis_at_site": "none",
-        "keloid_history": False,
-        "bleeding_disorder": False,
-        "anticoagulant": "none",
-        "immunosuppressed": False,
-        "diabetes": rng.choice(["none"] * 8 + ["controlled"]),
-        "radiation_to_site_last_12_months": False,
-        "recent_sunburn_at_site": False,
-        "skin_cancer_or_suspicious_lesion_at_site": False,
-        "allergies": rng.choice([[], [], [], ["lidocaine"], ["nickel"], ["penicillin"]]),
-    }
-    # Asked since issue 13: "never" is an answer to a date question (a left-out date is "not asked"), and
-    # the review's new questions. Fixed, not drawn, so every other demo answer stays as it was.
-    a.update(
-        {
-            "isotretinoin_last_dose": "never",
-            "topical_retinoid_last_use": "never",
-            "neurotoxin_last_date": "never",
-            "filler_last_date": "never",
-            "laser_or_peel_last_date": "never",
-            "ablative_laser_or_deep_peel_last_date": "never",
-            "radiotherapy_to_site_last_date": "never",
-            "koebner_disease": "none",
-            "connective_tissue_disease": False,
-            "bloodborne_infection": "none",
-            "platelet_disorder": False,
-        }
-    )
+    a: dict[str, object] = {**CLEAN_ANSWERS, "date_of_birth": born}
+    a["fitzpatrick"] = rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5, 6])
+    a["active_acne_at_site"] = rng.choice(["none", "none", "none", "comedonal"])
+    a["herpes_simplex_history"] = rng.random() < 0.2
+    a["diabetes"] = rng.choice(["none"] * 8 + ["controlled"])
+    a["allergies"] = rng.choice([[], [], [], ["lidocaine"], ["nickel"], ["penicillin"]])
     # Drawn apart from `rng`, so adding these questions left every other demo answer as it was.
     habits = random.Random(f"habits-{index}")
     a["smoker"] = habits.random() < 0.15
@@ -300,7 +272,6 @@ def _date_the_records(clinic: Clinic) -> None:
     Idempotent: the same times every run."""
 
     from django.utils import timezone
-
 
     zone = clinic_zone(clinic)
     first: dict[object, date] = {}

@@ -112,9 +112,9 @@ def erase_records(patient: Patient, *, now: Any) -> Erasure:
         done.add(label, model(label)._default_manager.filter(**{path: patient}).update(**values))
     # Visits to come are cancelled by the erasure itself: they free their slots and leave no
     # "Erased patient" on the calendar. Past visits stay as history (reasons blanked above).
-    deleted, _ = model("scheduling.Appointment")._default_manager.filter(
-        patient=patient, starts_at__gte=now
-    ).delete()
+    deleted, _ = (
+        model("scheduling.Appointment")._default_manager.filter(patient=patient, starts_at__gte=now).delete()
+    )
     done.add("scheduling.Appointment (upcoming, deleted)", deleted)
     for label, path in DELETES:
         deleted, _ = model(label)._default_manager.filter(**{path: patient}).delete()

@@ -29,7 +29,6 @@ def intake_waiting(patient: Patient, today: date) -> bool:
     """No health answers yet, or answers older than a screening stays valid: ask before the next session."""
     from django.utils import timezone
 
-
     latest = latest_intake(patient)
     if latest is None:
         return True

@@ -76,7 +76,6 @@ def hand_out_sign_in_links(*, limit: int = 200) -> int:
     reminders it queued."""
     from django.db import connection
 
-
     queued = 0
     for _ in range(limit):
         with transaction.atomic():

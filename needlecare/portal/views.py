@@ -224,7 +224,6 @@ def calendar_feed(request):
     from django.conf import settings
     from django.urls import reverse
 
-
     # The patient's own credential: staff's two-step requirement does not apply to it.
     _, raw = create_feed(
         clinic=request.clinic, by=None, patient=request.patient, request=request, verified=True
@@ -315,7 +314,6 @@ def my_fhir(request):
     from django.http import HttpResponse
     from django.utils import timezone
 
-
     person = request.patient
     bundle = patient_bundle(person, generated_at=timezone.now())
     record_patient_read(patient=person, by=services.ACTOR, action="portal.fhir_export", request=request)
@@ -330,7 +328,6 @@ def my_fhir(request):
 def my_zip(request):
     """The patient's whole record as a ZIP (data, consents as signed, aftercare sheets)."""
     from django.utils import timezone
-
 
     person = request.patient
     archive = patient_zip(person, by=_PortalReader(person), generated_at=timezone.now())

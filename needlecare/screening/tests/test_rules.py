@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from needlecare.patients.intake import CLEAN_ANSWERS
 from needlecare.protocols import DEFAULT_PATH, load_default, load_protocol
 from needlecare.protocols.loader import INTAKE_FIELDS
 from needlecare.screening.rules import (
@@ -34,36 +35,8 @@ ADJUNCT_ONLY = sorted(
 PRP = ["prp"]
 ABSENT = object()  # marks a key to leave out ("not asked")
 
-# Every question answered, every answer "no": the patient nothing stops.
-CLEAR: dict[str, Any] = {
-    "date_of_birth": "1985-06-15",
-    "fitzpatrick": 2,
-    "pregnant_or_breastfeeding": False,
-    "active_infection_at_site": False,
-    "active_acne_at_site": "none",
-    "herpes_simplex_history": False,
-    "dermatitis_at_site": "none",
-    "keloid_history": False,
-    "bleeding_disorder": False,
-    "anticoagulant": "none",
-    "immunosuppressed": False,
-    "diabetes": "none",
-    "radiation_to_site_last_12_months": False,
-    "recent_sunburn_at_site": False,
-    "skin_cancer_or_suspicious_lesion_at_site": False,
-    "isotretinoin_last_dose": "never",
-    "topical_retinoid_last_use": "never",
-    "neurotoxin_last_date": "never",
-    "filler_last_date": "never",
-    "laser_or_peel_last_date": "never",
-    "ablative_laser_or_deep_peel_last_date": "never",
-    "radiotherapy_to_site_last_date": "never",
-    "koebner_disease": "none",
-    "connective_tissue_disease": False,
-    "bloodborne_infection": "none",
-    "platelet_disorder": False,
-    "allergies": [],
-}
+# Every question answered, every answer "no": the patient nothing stops (the intake's clean answers).
+CLEAR: dict[str, Any] = {**CLEAN_ANSWERS, "date_of_birth": "1985-06-15", "fitzpatrick": 2}
 
 
 def days_ago(days: int, on: date = ON) -> str:
