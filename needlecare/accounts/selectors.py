@@ -47,7 +47,8 @@ def confirmed_totp(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
 def recovery_codes_left(user) -> int:  # type: ignore[no-untyped-def]
     from django_otp.plugins.otp_static.models import StaticToken
 
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    left: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return left
 
 
 def pending_totp(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]

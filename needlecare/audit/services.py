@@ -109,8 +109,8 @@ def verify_chain(clinic: Clinic, *, keys: Keyring | None = None) -> ChainCheck:
     label = clinic.slug
     try:
         anchors = read_anchors(clinic.pk, keys)
-    except AnchorProblem as problem:
-        return ChainCheck(clinic, 0, None, f"its anchors cannot be trusted: {problem}", label=label)
+    except AnchorProblem as error:
+        return ChainCheck(clinic, 0, None, f"its anchors cannot be trusted: {error}", label=label)
     anchored_seqs = {anchor.last_seq for anchor in anchors}
     hashes_at: dict[int, str] = {}
     events = AuditEvent.objects.filter(clinic=clinic).order_by("seq").iterator(chunk_size=2000)

@@ -9,6 +9,7 @@ Either way the loser gets SlotTaken ("slot taken", 409 in the API).
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -39,7 +40,7 @@ from needlecare.scheduling.sessions import recorded_session_days
 MAX_DAYS_AHEAD = 2 * 365  # nobody books further ahead; also bounds the work a request can ask for
 
 
-class BookingRefused(Refused, ValidationError):
+class BookingRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """A rule of the calendar says no (API: 409 `refused`): each reason names its field."""
 
     status, code = 409, "refused"
@@ -89,7 +90,7 @@ def _who(user: Any) -> str:
 
 
 def _review(
-    clinic: Clinic, booking: Booking, *, ignore: object = None
+    clinic: Clinic, booking: Booking, *, ignore: UUID | None = None
 ) -> tuple[dict[str, str], Availability | None]:
     """Refusals (field -> reason) for input that can never be booked, before looking at other bookings."""
     errors: dict[str, str] = {}
