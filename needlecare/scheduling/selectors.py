@@ -188,7 +188,11 @@ def booked_session_days(plan: TreatmentPlan, *, ignore: UUID | None = None) -> d
     if ignore is not None:
         booked = booked.exclude(pk=ignore)
     booked = booked.order_by("starts_at")
-    return {a.session_number: local_day(plan.clinic, a.starts_at) for a in booked}  # type: ignore[misc]
+    days: dict[int, date] = {}
+    for appointment in booked:
+        if appointment.session_number is not None:  # always (filtered above); says so to mypy
+            days[appointment.session_number] = local_day(plan.clinic, appointment.starts_at)
+    return days
 
 
 def window_after(plan: TreatmentPlan, previous: date) -> tuple[date, date]:

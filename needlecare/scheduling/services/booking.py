@@ -368,7 +368,7 @@ def cancel_appointment(*, appointment: Appointment, reason: str, by: Any, reques
 
 
 # Which status may follow which, and what each change needs.
-STEPS = {
+STEPS: dict[str, frozenset[str]] = {
     Status.CHECKED_IN: frozenset({Status.BOOKED}),
     Status.COMPLETED: frozenset({Status.CHECKED_IN}),
     Status.NO_SHOW: frozenset({Status.BOOKED}),
@@ -376,7 +376,7 @@ STEPS = {
 
 
 def _status_refusal(appointment: Appointment, status: str, clinic: Clinic) -> str | None:
-    if appointment.status not in STEPS[status]:  # type: ignore[index]
+    if appointment.status not in STEPS[status]:
         target = Status(status).label.lower()
         current = appointment.get_status_display().lower()
         return f"A {current} appointment cannot become {target}."
@@ -390,7 +390,7 @@ def _status_refusal(appointment: Appointment, status: str, clinic: Clinic) -> st
 def set_status(*, appointment: Appointment, status: str, by: Any, request: Any = None) -> Appointment:
     """Check in, complete, or mark a no-show (only once the start time has passed); checked again on the
     locked row, so a change made meanwhile (a cancellation, a move, the same click twice) is not undone."""
-    if STEPS.get(status) is None:  # type: ignore[call-overload]
+    if STEPS.get(status) is None:
         raise BookingRefused({"status": "Choose checked_in, completed or no_show."})
     clinic = appointment.patient.clinic
     refusal = _status_refusal(appointment, status, clinic)
