@@ -11,6 +11,7 @@
 """
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -146,7 +147,7 @@ class RequestRefusalMiddleware:
     limit. Sits after the authentication and clinic middleware so a refused page still renders in the
     layout, and before every view (CSRF's included) reads request.POST."""
 
-    def __init__(self, get_response: Any) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -177,7 +178,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         try:
-            return super().process_response(request, response)  # type: ignore[no-any-return]
+            return super().process_response(request, response)
         except SessionInterrupted as error:
             if _cause_matches(error, is_busy):
                 return busy_response(request)

@@ -5,18 +5,19 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from needlecare.accounts.models import ApiToken, hash_token
+from needlecare.accounts.models import ApiToken, User, hash_token
+from needlecare.clinics.models import Membership
 
 
-def tokens_of(user) -> QuerySet[ApiToken]:  # type: ignore[no-untyped-def]
+def tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(membership__user=user).select_related("membership__clinic")
 
 
-def token_of(user, token_id: int) -> ApiToken:  # type: ignore[no-untyped-def]
+def token_of(user: User, token_id: int) -> ApiToken:
     return get_object_or_404(tokens_of(user), pk=token_id)
 
 
-def membership_for_token(raw: str):  # type: ignore[no-untyped-def]
+def membership_for_token(raw: str) -> Membership | None:
     """The active membership behind a raw bearer token, or None. Touches last_used_at."""
     if not raw.startswith(ApiToken.PREFIX) or len(raw) > 100:
         return None
@@ -40,15 +41,16 @@ def membership_for_token(raw: str):  # type: ignore[no-untyped-def]
     return token.membership
 
 
-def confirmed_totp(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+def confirmed_totp(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def recovery_codes_left(user) -> int:  # type: ignore[no-untyped-def]
+def recovery_codes_left(user: User) -> int:
     from django_otp.plugins.otp_static.models import StaticToken
 
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    left: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return left
 
 
-def pending_totp(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+def pending_totp(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -69,7 +69,8 @@ def compose(reminder: Reminder) -> Letter:
     if patient.is_archived and reminder.kind != Kind.CHECKIN_ALERT:
         raise Obsolete("the patient is archived")
     name = patient.preferred_name or patient.given_name
-    to = {Channel.EMAIL: patient.email, Channel.SMS: patient.phone}[reminder.channel]
+    addresses: dict[str, str] = {Channel.EMAIL: patient.email, Channel.SMS: patient.phone}
+    to = addresses[reminder.channel]
     greeting = f"Dear {name},"
     kind, ctx = reminder.kind, reminder.context
     on_phone = f" on {clinic.phone}" if clinic.phone else ""

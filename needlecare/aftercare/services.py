@@ -71,7 +71,7 @@ def in_quiet_hours(clinic: Clinic, moment: datetime) -> bool:
 
 def _channels(patient: Patient, *, both: bool = False) -> list[str]:
     """E-mail when we have an address, else SMS; appointment reminders go by both when we can."""
-    found = [c for c, ok in ((Channel.EMAIL, patient.email), (Channel.SMS, patient.phone)) if ok]
+    found: list[str] = [c for c, ok in ((Channel.EMAIL, patient.email), (Channel.SMS, patient.phone)) if ok]
     return found if both else found[:1]
 
 
@@ -341,7 +341,7 @@ def checkin_day_due(treatment: Treatment, today: date) -> int | None:
     return max(day for day in CHECKIN_DAYS if day <= elapsed)
 
 
-class CheckInRefused(Refused, ValidationError):
+class CheckInRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """The check-in cannot be taken (the day, the photo); each reason by its field."""
 
 

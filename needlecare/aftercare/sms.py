@@ -44,4 +44,5 @@ class LocmemBackend(BaseBackend):
 
 
 def get_backend() -> BaseBackend:
-    return import_string(settings.SMS_BACKEND)()
+    backend: BaseBackend = import_string(settings.SMS_BACKEND)()
+    return backend

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from needlecare.audit.anchors import AnchorProblem, anchored_clinic_ids, read_anchors
@@ -20,7 +21,7 @@ if TYPE_CHECKING:  # clinics is above audit in the layer order (audit/models.py 
 __all__ = ["GENESIS", "ChainCheck", "record_event", "verify_all", "verify_chain"]
 
 
-def client_address(request) -> str | None:  # type: ignore[no-untyped-def]
+def client_address(request: HttpRequest | None) -> str | None:
     # REMOTE_ADDR only: behind a proxy, the proxy sets it (docs/operations.md); X-Forwarded-For is forgeable.
     return request.META.get("REMOTE_ADDR") or None if request is not None else None
 
@@ -109,8 +110,8 @@ def verify_chain(clinic: Clinic, *, keys: Keyring | None = None) -> ChainCheck:
     label = clinic.slug
     try:
         anchors = read_anchors(clinic.pk, keys)
-    except AnchorProblem as problem:
-        return ChainCheck(clinic, 0, None, f"its anchors cannot be trusted: {problem}", label=label)
+    except AnchorProblem as error:
+        return ChainCheck(clinic, 0, None, f"its anchors cannot be trusted: {error}", label=label)
     anchored_seqs = {anchor.last_seq for anchor in anchors}
     hashes_at: dict[int, str] = {}
     events = AuditEvent.objects.filter(clinic=clinic).order_by("seq").iterator(chunk_size=2000)

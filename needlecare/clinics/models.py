@@ -2,6 +2,7 @@
 
 import re
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,7 +56,7 @@ class Clinic(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A new clinic is never created without a phone number, whichever path creates it.
         if self._state.adding and not self.phone.strip():
             raise ValidationError(

@@ -1,6 +1,7 @@
 """Consent templates (versioned per clinic) and signatures, kept exactly as signed."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -29,7 +30,7 @@ class ConsentTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValueError("A consent template is never edited; save a new version.")
         super().save(*args, **kwargs)
@@ -70,7 +71,7 @@ class ConsentSignature(models.Model):
     def __str__(self) -> str:
         return f"Consent v{self.template.version} signed {self.signed_at:%Y-%m-%d}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Signed is signed: the one later change is the withdrawal's time stamp (services.withdraw_consent).
         if not self._state.adding and set(kwargs.get("update_fields") or ()) != {"withdrawn_at"}:
             raise ValueError("A signed consent is never edited; only its withdrawal is recorded.")

@@ -23,7 +23,7 @@ MAX_NOTE = 300
 MAX_SIGNED_NAME = 160
 
 
-class ConsentRefused(Refused, ValidationError):
+class ConsentRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """The form or the signature is refused (API: 422), each problem by its field."""
 
 
@@ -187,7 +187,7 @@ def sign_consent(
             signed_photo_use_text=template.photo_use_text,
             signed_name=name,
             signature_svg=path,
-            photo_use=photo_use,
+            photo_use=bool(photo_use),  # a bool by now: anything else was refused above
             signed_via=signed_via,
             witnessed_by=by if signed_via == SignedVia.TABLET and getattr(by, "pk", None) else None,
             ip=client_address(request),

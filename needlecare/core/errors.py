@@ -28,6 +28,8 @@ class Refused(Exception):
 
     status: int = INVALID
     code: str = "refused"
+    message: str
+    params: dict[str, Any] | None  # as Django's ValidationError declares it
 
     def __init__(
         self,

@@ -96,7 +96,7 @@ class AssessmentInput:
     notes: str = ""
 
 
-class AssessmentRefused(Refused, ValidationError):
+class AssessmentRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """The problems by field; `status` says what kind: 422 invalid, 404 a linked object (or clinic scale)
     that does not exist here, 409 a conflict with the patient's record."""
 
@@ -228,7 +228,7 @@ def record_assessment(*, patient: Patient, by: Any, data: AssessmentInput, reque
 # --- Photos ---------------------------------------------------------------------------------------
 
 
-class PhotoRefused(Refused, ValidationError):
+class PhotoRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """An upload refused (422, each problem by field), or a photo that may not be marked for marketing."""
 
 

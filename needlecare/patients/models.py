@@ -3,6 +3,7 @@
 import re
 import uuid
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -68,7 +69,7 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_digits = re.sub(r"\D", "", self.phone)
         super().save(*args, **kwargs)
 
@@ -112,7 +113,7 @@ class Intake(models.Model):
     def __str__(self) -> str:
         return f"Intake v{self.version} of {self.patient_id}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValueError("An intake is never edited; submit a new version.")
         super().save(*args, **kwargs)

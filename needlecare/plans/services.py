@@ -40,7 +40,7 @@ MAX_INTERVAL_WEEKS = 26
 MAX_MAINTENANCE_MONTHS = 60
 
 
-class PlanRefused(Refused, ValidationError):
+class PlanRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """The protocol's rules or the plan's state refuse the change (API: 409), each problem by its field
     (`zone.face` for one zone's depth); the API lists them as it lists invalid input."""
 

@@ -1,5 +1,7 @@
 """Protocol versions: immutable, identified by the hash of their text."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -23,7 +25,7 @@ class ProtocolVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.content_hash[:12]})"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValueError("A protocol version is never edited; adopt a new one.")
         super().save(*args, **kwargs)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -175,15 +176,19 @@ def feed_by_token(raw: str) -> CalendarFeed | None:
 # ------------------------------------------------------------------------------------------------------
 
 
-def booked_session_days(plan: TreatmentPlan, *, ignore: object = None) -> dict[int, date]:
+def booked_session_days(plan: TreatmentPlan, *, ignore: UUID | None = None) -> dict[int, date]:
     """Session number -> local day of its live booking (cancelled and no-shows need booking again)."""
-    booked = (
-        Appointment.objects.filter(plan=plan, session_number__isnull=False)
-        .exclude(status__in=[Status.CANCELLED, Status.NO_SHOW])
-        .exclude(pk=ignore)
-        .order_by("starts_at")
+    booked = Appointment.objects.filter(plan=plan, session_number__isnull=False).exclude(
+        status__in=[Status.CANCELLED, Status.NO_SHOW]
     )
-    return {a.session_number: local_day(plan.clinic, a.starts_at) for a in booked}  # type: ignore[misc]
+    if ignore is not None:
+        booked = booked.exclude(pk=ignore)
+    booked = booked.order_by("starts_at")
+    days: dict[int, date] = {}
+    for appointment in booked:
+        if appointment.session_number is not None:  # always (filtered above); says so to mypy
+            days[appointment.session_number] = local_day(plan.clinic, appointment.starts_at)
+    return days
 
 
 def window_after(plan: TreatmentPlan, previous: date) -> tuple[date, date]:
@@ -201,7 +206,7 @@ def first_window(plan: TreatmentPlan, today: date) -> tuple[date, date]:
 
 
 def session_window(
-    plan: TreatmentPlan, number: int, today: date, *, ignore: object = None
+    plan: TreatmentPlan, number: int, today: date, *, ignore: UUID | None = None
 ) -> tuple[date, date] | None:
     """The days session `number` of the plan may fall on, from the session before it; None if unknown."""
     if number <= 1:
@@ -286,7 +291,7 @@ class Availability:
     ends: datetime
     hours: dict[tuple[int, int], list[tuple[time, time]]] = field(default_factory=dict)
     away: dict[int, list[TimeOff]] = field(default_factory=dict)
-    busy: dict[tuple[str, int], list[tuple[Interval, Any]]] = field(default_factory=dict)
+    busy: dict[tuple[str, object], list[tuple[Interval, Any]]] = field(default_factory=dict)
     rooms: list[Room] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
 
@@ -305,7 +310,7 @@ class Availability:
             last_day__gte=(starts - margin).date(),
         ):
             away[off.practitioner_id].append(off)
-        busy: dict[tuple[str, int], list[tuple[Interval, Any]]] = defaultdict(list)
+        busy: dict[tuple[str, object], list[tuple[Interval, Any]]] = defaultdict(list)
         taken = (
             Appointment.objects.filter(clinic=clinic, starts_at__lt=ends, ends_at__gt=starts)
             .exclude(status=Status.CANCELLED)
@@ -315,7 +320,7 @@ class Availability:
         for appointment in taken:
             span = (appointment.starts_at, appointment.ends_at)
             busy[("practitioner", appointment.practitioner_id)].append((span, appointment))
-            busy[("patient", appointment.patient_id)].append((span, appointment))  # type: ignore[arg-type]
+            busy[("patient", appointment.patient_id)].append((span, appointment))
             if appointment.room_id:
                 busy[("room", appointment.room_id)].append((span, appointment))
             if appointment.device_id:
@@ -357,7 +362,7 @@ class Availability:
 
     def conflict(self, kind: str, key: object, span: Interval) -> Any:
         """The appointment that holds this resource during the span, if any."""
-        for other, appointment in self.busy.get((kind, key), []):  # type: ignore[arg-type]
+        for other, appointment in self.busy.get((kind, key), []):
             if _overlaps(span, other):
                 return appointment
         return None
@@ -572,7 +577,7 @@ def appointments_of_feed(feed: CalendarFeed, *, since: datetime) -> QuerySet[App
     return appointments.order_by("starts_at")
 
 
-def working_hours_of(clinic: Clinic, practitioner_id: object) -> QuerySet[WorkingHours]:
+def working_hours_of(clinic: Clinic, practitioner_id: int | None) -> QuerySet[WorkingHours]:
     return WorkingHours.objects.filter(clinic=clinic, practitioner_id=practitioner_id).order_by("starts")
 
 

@@ -1,6 +1,7 @@
 """Stored screening decisions and the practitioner's overrides of them."""
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -44,7 +45,7 @@ class ScreeningDecision(models.Model):
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} on {self.screened_on}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ValueError("A screening decision is never edited; screen again or record an override.")
         super().save(*args, **kwargs)

@@ -67,7 +67,7 @@ def screen_patient(
     return stored
 
 
-class ScreeningRefused(Refused, ValidationError):
+class ScreeningRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """The patient cannot be screened, or the override is refused (API: 422); the sentence lists each
     problem."""
 

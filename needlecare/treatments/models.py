@@ -125,7 +125,8 @@ class Treatment(models.Model):
         if self.numbing_agent_label:
             return self.numbing_agent_label
 
-        agent = load_default().numbing.agents.get(self.numbing_agent) if load_default().numbing else None
+        numbing = load_default().numbing
+        agent = numbing.agents.get(self.numbing_agent) if numbing else None
         return agent.label if agent else self.numbing_agent.replace("_", " ").capitalize()
 
 

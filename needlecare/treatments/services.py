@@ -190,7 +190,7 @@ class Review:
         return not self.refusals
 
 
-class SessionRefused(Refused, ValidationError):
+class SessionRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """A safety check refused the session or its adverse event (API: 409), each reason by its field."""
 
     status = 409

@@ -9,6 +9,7 @@ Either way the loser gets SlotTaken ("slot taken", 409 in the API).
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -39,7 +40,7 @@ from needlecare.scheduling.sessions import recorded_session_days
 MAX_DAYS_AHEAD = 2 * 365  # nobody books further ahead; also bounds the work a request can ask for
 
 
-class BookingRefused(Refused, ValidationError):
+class BookingRefused(Refused, ValidationError):  # type: ignore[misc]  # Refused's str code and message
     """A rule of the calendar says no (API: 409 `refused`): each reason names its field."""
 
     status, code = 409, "refused"
@@ -89,7 +90,7 @@ def _who(user: Any) -> str:
 
 
 def _review(
-    clinic: Clinic, booking: Booking, *, ignore: object = None
+    clinic: Clinic, booking: Booking, *, ignore: UUID | None = None
 ) -> tuple[dict[str, str], Availability | None]:
     """Refusals (field -> reason) for input that can never be booked, before looking at other bookings."""
     errors: dict[str, str] = {}
@@ -367,7 +368,7 @@ def cancel_appointment(*, appointment: Appointment, reason: str, by: Any, reques
 
 
 # Which status may follow which, and what each change needs.
-STEPS = {
+STEPS: dict[str, frozenset[str]] = {
     Status.CHECKED_IN: frozenset({Status.BOOKED}),
     Status.COMPLETED: frozenset({Status.CHECKED_IN}),
     Status.NO_SHOW: frozenset({Status.BOOKED}),
@@ -375,7 +376,7 @@ STEPS = {
 
 
 def _status_refusal(appointment: Appointment, status: str, clinic: Clinic) -> str | None:
-    if appointment.status not in STEPS[status]:  # type: ignore[index]
+    if appointment.status not in STEPS[status]:
         target = Status(status).label.lower()
         current = appointment.get_status_display().lower()
         return f"A {current} appointment cannot become {target}."
@@ -389,7 +390,7 @@ def _status_refusal(appointment: Appointment, status: str, clinic: Clinic) -> st
 def set_status(*, appointment: Appointment, status: str, by: Any, request: Any = None) -> Appointment:
     """Check in, complete, or mark a no-show (only once the start time has passed); checked again on the
     locked row, so a change made meanwhile (a cancellation, a move, the same click twice) is not undone."""
-    if STEPS.get(status) is None:  # type: ignore[call-overload]
+    if STEPS.get(status) is None:
         raise BookingRefused({"status": "Choose checked_in, completed or no_show."})
     clinic = appointment.patient.clinic
     refusal = _status_refusal(appointment, status, clinic)

@@ -76,7 +76,8 @@ def _add_resource(
 def retire_resource(*, clinic: Clinic, key: str, by: Any, request: Any = None) -> None:
     """Retire `room-<id>` or `device-<id>`: kept for past appointments, offered no more."""
     kind, _, pk = key.partition("-")
-    model = {"room": Room, "device": Device}.get(kind)
+    resources: dict[str, type[Room] | type[Device]] = {"room": Room, "device": Device}
+    model = resources.get(kind)
     if model is None or not pk.isdigit():
         raise ValidationError("Unknown room or device.")
     with transaction.atomic():
