@@ -270,9 +270,7 @@ def _schedule_maintenance(treatment: Treatment) -> None:
 # ------------------------------------------------------------------------------------------------------
 
 
-def on_session_recorded(
-    sender: Any, treatment: Treatment, by: Any, request: Any, **kwargs: Any
-) -> None:
+def on_session_recorded(sender: Any, treatment: Treatment, by: Any, request: Any, **kwargs: Any) -> None:
     """treatments.signals.session_recorded: the new session's aftercare, in the session's transaction."""
     create_aftercare(treatment=treatment, by=by, request=request)
 
