@@ -28,7 +28,7 @@ from needlecare.aftercare.tests.twilio_standin import StandIn
 SID, TOKEN = "AC" + "c3" * 16, "worker-token-0123456789abcdef"
 
 
-def test_a_worker_killed_mid_batch_sends_every_text_once_but_what_was_in_flight(database, tmp_path):
+def test_a_worker_killed_mid_batch_sends_every_text_once_but_what_was_in_flight(database, tmp_path):  # noqa: F811
     standin = StandIn({SID: TOKEN}, delay=0.02).start()
     total = 80
     try:
