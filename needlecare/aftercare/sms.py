@@ -38,6 +38,7 @@ class ConsoleBackend(BaseBackend):
     def send(self, message: TextMessage) -> str | None:
         sys.stdout.write(f"SMS to {message.to} [{message.key}]\n{message.body}\n{'-' * 40}\n")
         sys.stdout.flush()
+        return None
 
 
 class LocmemBackend(BaseBackend):
@@ -85,7 +86,7 @@ class TwilioBackend(BaseBackend):
             status_callback=settings.SITE_URL + reverse("aftercare:twilio-status"),
             **sender,
         )
-        return sent.sid
+        return str(sent.sid) if sent.sid else None
 
 
 def get_backend() -> BaseBackend:

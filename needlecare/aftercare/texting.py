@@ -95,7 +95,7 @@ def record_delivery_status(*, account: TwilioAccount, message_sid: str, status: 
         )
         if reminder is None or STATUS_RANK.get(reminder.delivery_status, -1) >= rank:
             return 0
-        return Reminder.objects.filter(pk=reminder.pk).update(delivery_status=status)
+        return int(Reminder.objects.filter(pk=reminder.pk).update(delivery_status=status))
 
 
 def digits(phone: str) -> str:

@@ -7,64 +7,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aftercare', '0003_reminder_kind_portal_link'),
-        ('clinics', '0002_clinic_phone_required'),
-        ('patients', '0003_intake_last_dates_never'),
+        ("aftercare", "0003_reminder_kind_portal_link"),
+        ("clinics", "0002_clinic_phone_required"),
+        ("patients", "0003_intake_last_dates_never"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TwilioAccount',
+            name="TwilioAccount",
             fields=[
-                ('clinic', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='clinics.clinic')),
-                ('account_sid', models.CharField(max_length=64, unique=True)),
-                ('auth_token_encrypted', models.TextField()),
-                ('auth_token_last4', models.CharField(max_length=4)),
-                ('api_key_sid', models.CharField(blank=True, max_length=64)),
-                ('api_secret_encrypted', models.TextField(blank=True)),
-                ('api_secret_last4', models.CharField(blank=True, max_length=4)),
-                ('from_number', models.CharField(blank=True, max_length=30)),
-                ('messaging_service_sid', models.CharField(blank=True, max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "clinic",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="clinics.clinic",
+                    ),
+                ),
+                ("account_sid", models.CharField(max_length=64, unique=True)),
+                ("auth_token_encrypted", models.TextField()),
+                ("auth_token_last4", models.CharField(max_length=4)),
+                ("api_key_sid", models.CharField(blank=True, max_length=64)),
+                ("api_secret_encrypted", models.TextField(blank=True)),
+                ("api_secret_last4", models.CharField(blank=True, max_length=4)),
+                ("from_number", models.CharField(blank=True, max_length=30)),
+                ("messaging_service_sid", models.CharField(blank=True, max_length=64)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.AddField(
-            model_name='reminder',
-            name='delivery_status',
+            model_name="reminder",
+            name="delivery_status",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddField(
-            model_name='reminder',
-            name='provider_id',
+            model_name="reminder",
+            name="provider_id",
             field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
         migrations.CreateModel(
-            name='SmsOptOut',
+            name="SmsOptOut",
             fields=[
-                ('patient', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='patients.patient')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clinics.clinic')),
+                (
+                    "patient",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="patients.patient",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="clinics.clinic"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='InboundMessage',
+            name="InboundMessage",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('provider_id', models.CharField(max_length=64, unique=True)),
-                ('from_number', models.CharField(blank=True, max_length=30)),
-                ('body', models.TextField(blank=True, max_length=1600)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='clinics.clinic')),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='patients.patient')),
+                (
+                    "id",
+                    models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False),
+                ),
+                ("provider_id", models.CharField(max_length=64, unique=True)),
+                ("from_number", models.CharField(blank=True, max_length=30)),
+                ("body", models.TextField(blank=True, max_length=1600)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="clinics.clinic"
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
-                'indexes': [models.Index(fields=['clinic', 'answered_at', '-received_at'], name='aftercare_i_clinic__f0079e_idx')],
+                "ordering": ["-received_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["clinic", "answered_at", "-received_at"],
+                        name="aftercare_i_clinic__f0079e_idx",
+                    )
+                ],
             },
         ),
     ]

@@ -230,6 +230,9 @@ def test_a_reply_lands_on_the_patient_page_and_the_aftercare_page_until_answered
     message.refresh_from_db()
     assert message.answered_at and message.answered_by == world_a.practitioner
     assert "Is some peeling normal" not in client.get("/aftercare/").content.decode()
+    # Like check-ins, patients' texts are not the front desk's to read (clinics/policies.py).
+    client.force_login(world_a.front_desk)
+    assert "Is some peeling normal" not in client.get(f"/patients/{world_a.patient.pk}/").content.decode()
     events = AuditEvent.objects.filter(action__startswith="sms.").values_list("action", "detail")
     assert {a for a, _ in events} >= {"sms.inbound", "sms.answered"}
     assert all("peeling" not in repr(d) and "900123" not in repr(d) for _, d in events)
