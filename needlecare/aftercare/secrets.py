@@ -9,7 +9,12 @@ def _fernet() -> Fernet:
     key = settings.SMS_CREDENTIALS_KEY
     if not key:
         raise ImproperlyConfigured("SMS_CREDENTIALS_KEY is not set: clinics' SMS secrets cannot be stored")
-    return Fernet(key.encode())
+    try:
+        return Fernet(key.encode())
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            "SMS_CREDENTIALS_KEY is not a Fernet key (32 url-safe base64 bytes)"
+        ) from error
 
 
 def can_store() -> bool:

@@ -1,8 +1,11 @@
 """Aftercare pages for staff: the printable sheet, the dashboard of check-ins with warning signs and of
 patients' text messages, the clinic's Twilio account; and Twilio's webhooks (public, signature-checked)."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -18,6 +21,8 @@ from needlecare.clinics.policies import Category, readers
 from needlecare.patients import selectors as patient_selectors
 from needlecare.patients.services import record_patient_read
 from needlecare.treatments import selectors as treatment_selectors
+
+logger = logging.getLogger(__name__)
 
 
 def pdf_response(record, filename: str) -> HttpResponse:  # type: ignore[no-untyped-def]
@@ -123,7 +128,11 @@ def _verified(request) -> TwilioAccount | HttpResponse:  # type: ignore[no-untyp
         return HttpResponseForbidden("unknown account or unsigned")
     # Twilio signs the URL it was given, which is under SITE_URL whatever proxy stands in front of us.
     url = settings.SITE_URL + request.get_full_path()
-    validator = RequestValidator(secrets.decrypt(account.auth_token_encrypted))
+    try:
+        validator = RequestValidator(secrets.decrypt(account.auth_token_encrypted))
+    except ImproperlyConfigured as error:
+        logger.error("Twilio webhook for clinic %s refused: %s", account.clinic_id, error)
+        return HttpResponseForbidden("this server cannot check the signature")
     if not validator.validate(url, request.POST.dict(), signature):
         return HttpResponseForbidden("bad signature")
     return account

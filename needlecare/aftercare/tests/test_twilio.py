@@ -302,3 +302,11 @@ def test_a_reply_to_another_clinics_number_never_reaches_this_clinics_patient(
     client.force_login(world_a.owner)
     assert "Unknown sender" not in client.get("/aftercare/").content.decode()
     assert client.post(f"/aftercare/texts/{message.pk}/answered/").status_code == 404
+
+
+def test_webhooks_are_refused_not_crashed_when_the_key_no_longer_opens_the_token(client, twilio_a, settings):
+    settings.SMS_CREDENTIALS_KEY = "cmVwbGFjZWQta2V5LXJlcGxhY2VkLWtleS1yZXBsYWM="
+    assert _reply(client, "hello", sid="SMkey").status_code == 403
+    settings.SMS_CREDENTIALS_KEY = "not a key"
+    assert _reply(client, "hello", sid="SMkey").status_code == 403
+    assert not InboundMessage.objects.exists()
