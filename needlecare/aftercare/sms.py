@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from needlecare.aftercare import secrets
@@ -53,14 +54,23 @@ class LocmemBackend(BaseBackend):
         return None
 
 
+# Well inside the reminder lease: a request that hangs longer fails and is retried, instead of the lease
+# running out while it hangs and another worker sending the same text.
+TWILIO_TIMEOUT_SECONDS = 15
+
+
 def twilio_client(account: TwilioAccount) -> Client:
     """The official SDK's client for a clinic's account (an API key if it has one, else the auth token)."""
+    http = TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS)
     if account.api_key_sid and account.api_secret_encrypted:
         client = Client(
-            account.api_key_sid, secrets.decrypt(account.api_secret_encrypted), account.account_sid
+            account.api_key_sid,
+            secrets.decrypt(account.api_secret_encrypted),
+            account.account_sid,
+            http_client=http,
         )
     else:
-        client = Client(account.account_sid, secrets.decrypt(account.auth_token_encrypted))
+        client = Client(account.account_sid, secrets.decrypt(account.auth_token_encrypted), http_client=http)
     if settings.TWILIO_API_BASE_URL:
         client.api.base_url = settings.TWILIO_API_BASE_URL  # the tests' stand-in on loopback
     return client

@@ -310,3 +310,20 @@ def test_webhooks_are_refused_not_crashed_when_the_key_no_longer_opens_the_token
     settings.SMS_CREDENTIALS_KEY = "not a key"
     assert _reply(client, "hello", sid="SMkey").status_code == 403
     assert not InboundMessage.objects.exists()
+
+
+def test_an_api_key_sends_instead_of_the_auth_token(standin, world_a, frozen):
+    key_sid, key_secret = "SK" + "d4" * 16, "api-secret-0123456789abcdefQRST"
+    standin.credentials[key_sid] = key_secret
+    world_a.patient.phone = PATIENT_PHONE
+    world_a.patient.save()
+    data = {"account_sid": SID_A, "auth_token": TOKEN_A, "api_key_sid": key_sid, "api_secret": key_secret}
+    account = texting.save_twilio_account(
+        clinic=world_a.clinic, by=world_a.owner, data={**data, "messaging_service_sid": "MG" + "e5" * 16}
+    )
+    assert account.api_secret_last4 == "QRST" and key_secret not in account.api_secret_encrypted
+    standin.credentials[SID_A] = "not-used"  # sending must not need the auth token
+    _queue(world_a.patient, "tw-key")
+    assert sender.send_due_reminders(worker="w").sent == 1
+    (message,) = standin.received
+    assert message["MessagingServiceSid"] == "MG" + "e5" * 16 and "From" not in message
