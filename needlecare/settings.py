@@ -234,6 +234,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Needlecare <no-reply@
 # under a row lock; the task framework only wakes the sender.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "needlecare.aftercare.sms.ConsoleBackend")
+# SMS through Twilio, per clinic (docs/operations.md, "SMS with Twilio"): the Fernet key that encrypts each
+# clinic's Twilio secrets at rest, and (for tests only) where the Twilio SDK sends its REST requests.
+SMS_CREDENTIALS_KEY = os.environ.get("SMS_CREDENTIALS_KEY", "")
+TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
 REMINDER_TICK_SECONDS = float(os.environ.get("REMINDER_TICK_SECONDS", "30"))
 REMINDER_LEASE_SECONDS = float(os.environ.get("REMINDER_LEASE_SECONDS", "300"))
 REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "20"))

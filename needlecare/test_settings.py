@@ -6,6 +6,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("ENV_FILE", "")  # a developer's .env never leaks into the suite
 os.environ.setdefault("REQUEST_LOG", "false")
+os.environ.setdefault("SMS_CREDENTIALS_KEY", "dGVzdC1vbmx5LXNtcy1jcmVkZW50aWFscy1rZXktMDE=")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from needlecare.settings import *  # noqa: E402,F403

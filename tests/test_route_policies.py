@@ -34,6 +34,8 @@ def test_public_pages_are_only_the_expected_ones():
         "portal/link/",
         "portal/sign-in/",
         "readyz",
+        "sms/twilio/inbound/",  # Twilio's webhooks: its signature (X-Twilio-Signature) is the credential
+        "sms/twilio/status/",
     ]
 
 

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from needlecare.aftercare import reach, timeline
-from needlecare.aftercare.models import AftercareTimeline, Channel, CheckIn, Kind, Reminder
+from needlecare.aftercare.models import AftercareTimeline, Channel, CheckIn, Kind, Reminder, SmsOptOut
 from needlecare.aftercare.sms import TextMessage
 from needlecare.core.clock import clinic_zone
 
@@ -68,6 +68,8 @@ def compose(reminder: Reminder) -> Letter:
     patient, clinic = reminder.patient, reminder.clinic
     if patient.is_archived and reminder.kind != Kind.CHECKIN_ALERT:
         raise Obsolete("the patient is archived")
+    if reminder.channel == Channel.SMS and SmsOptOut.objects.filter(patient_id=reminder.patient_id).exists():
+        raise Obsolete("the patient opted out of text messages (replied STOP)")
     name = patient.preferred_name or patient.given_name
     addresses: dict[str, str] = {Channel.EMAIL: patient.email, Channel.SMS: patient.phone}
     to = addresses[reminder.channel]

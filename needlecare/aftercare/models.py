@@ -91,6 +91,9 @@ class Reminder(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # The gateway's id for the text message (Twilio's Message SID) and the last delivery status it told us.
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    delivery_status = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -165,3 +168,66 @@ class CheckIn(models.Model):
     @property
     def needs_attention(self) -> bool:
         return bool(self.warning_signs)
+
+
+class TwilioAccount(models.Model):
+    """A clinic's Twilio account for text messages. The secrets are encrypted at rest (aftercare/secrets.py)
+    with the key in SMS_CREDENTIALS_KEY; only their last four characters are ever shown."""
+
+    clinic = models.OneToOneField(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    account_sid = models.CharField(max_length=64, unique=True)
+    # The auth token signs Twilio's webhooks, so it is always needed; an API key (SID and secret) may be
+    # used for sending instead.
+    auth_token_encrypted = models.TextField()
+    auth_token_last4 = models.CharField(max_length=4)
+    api_key_sid = models.CharField(max_length=64, blank=True)
+    api_secret_encrypted = models.TextField(blank=True)
+    api_secret_last4 = models.CharField(max_length=4, blank=True)
+    from_number = models.CharField(max_length=30, blank=True)
+    messaging_service_sid = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Twilio account {self.account_sid}"
+
+
+class SmsOptOut(models.Model):
+    """The patient replied STOP (or another opt-out word): no text message goes to them until START."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return "opted out of SMS"
+
+
+class InboundMessage(models.Model):
+    """A text message a patient sent to the clinic's number: shown on their page and the aftercare page
+    until someone marks it answered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    # None when no patient of the clinic has the sender's number (or several have).
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    provider_id = models.CharField(max_length=64, unique=True)
+    from_number = models.CharField(max_length=30, blank=True)
+    body = models.TextField(max_length=1600, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["clinic", "answered_at", "-received_at"])]
+
+    def __str__(self) -> str:
+        return "Text message from a patient"

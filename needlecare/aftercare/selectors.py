@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from needlecare.aftercare.models import AftercareTimeline, CheckIn, Reminder, SenderHeartbeat, State
+from needlecare.aftercare.models import (
+    AftercareTimeline,
+    CheckIn,
+    InboundMessage,
+    Reminder,
+    SenderHeartbeat,
+    SmsOptOut,
+    State,
+    TwilioAccount,
+)
 from needlecare.clinics.models import Clinic
 from needlecare.patients.models import Patient
 from needlecare.treatments.models import Treatment
@@ -78,3 +87,34 @@ def outbox(clinic: Clinic, *, state: str = "", limit: int = 50) -> list[Reminder
 
 def sender_heartbeat() -> SenderHeartbeat | None:
     return SenderHeartbeat.objects.filter(pk=1).first()
+
+
+def twilio_account_of(clinic: Clinic) -> TwilioAccount | None:
+    return TwilioAccount.objects.filter(clinic=clinic).first()
+
+
+def twilio_account_by_sid(account_sid: str) -> TwilioAccount | None:
+    return TwilioAccount.objects.select_related("clinic").filter(account_sid=account_sid).first()
+
+
+def messages_to_answer(clinic: Clinic) -> QuerySet[InboundMessage]:
+    """Patients' text messages nobody has answered yet, oldest first."""
+    return (
+        InboundMessage.objects.filter(clinic=clinic, answered_at__isnull=True)
+        .select_related("patient")
+        .order_by("received_at")
+    )
+
+
+def inbound_message_for(clinic: Clinic, message_id: object) -> InboundMessage:
+    return get_object_or_404(InboundMessage.objects.select_related("clinic"), clinic=clinic, pk=message_id)
+
+
+def texts_from(patient: Patient) -> QuerySet[InboundMessage]:
+    return InboundMessage.objects.filter(clinic_id=patient.clinic_id, patient=patient).order_by(
+        "-received_at"
+    )
+
+
+def opted_out_of_sms(patient: Patient) -> bool:
+    return SmsOptOut.objects.filter(patient=patient).exists()

@@ -110,17 +110,21 @@ def _finish(reminder: Reminder, worker: str, **changes: object) -> None:
     )
 
 
-def deliver(reminder: Reminder, *, worker: str, mail: object, texts: sms.BaseBackend, report: Report) -> None:
+def deliver(
+    reminder: Reminder, *, worker: str, mail: object, texts: sms.BaseBackend | sms.Backends, report: Report
+) -> None:
     """Send one claimed reminder and record the outcome."""
     if not _still_mine(reminder, worker):
         report.lost += 1  # cancelled, or its lease ran out and another worker took it
         return
+    provider_id: str | None = None
     try:
         letter = messages.compose(reminder)
         if reminder.channel == Channel.EMAIL:
             messages.as_email(reminder, letter, connection=mail).send()
         else:
-            texts.send(messages.as_text(reminder, letter))
+            backend = texts.for_clinic(reminder.clinic_id) if isinstance(texts, sms.Backends) else texts
+            provider_id = backend.send(messages.as_text(reminder, letter))
     except messages.Obsolete as why:
         _finish(reminder, worker, state=State.CANCELLED, last_error=str(why)[:500])
         report.cancelled += 1
@@ -141,7 +145,14 @@ def deliver(reminder: Reminder, *, worker: str, mail: object, texts: sms.BaseBac
             )
             report.retried += 1
         return
-    _finish(reminder, worker, state=State.SENT, sent_at=timezone.now(), last_error="")
+    _finish(
+        reminder,
+        worker,
+        state=State.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        provider_id=provider_id or "",
+    )
     report.sent += 1
 
 
@@ -154,7 +165,7 @@ def send_due_reminders(*, worker: str | None = None, limit: int | None = None) -
     reach.before_sending()  # e.g. addresses typed on the portal's sign-in page become reminders
     size = settings.REMINDER_BATCH_SIZE
     mail = get_connection()
-    texts = sms.get_backend()
+    texts = sms.Backends()
     handled = 0
     try:
         while limit is None or handled < limit:

@@ -11,4 +11,8 @@ urlpatterns = [
     ),
     path("aftercare/", views.alerts, name="alerts"),
     path("aftercare/check-ins/<uuid:checkin_id>/reviewed/", views.review, name="review"),
+    path("aftercare/texts/<uuid:message_id>/answered/", views.answered, name="answered"),
+    path("clinic/sms/", views.sms_settings, name="sms-settings"),
+    path("sms/twilio/status/", views.twilio_status, name="twilio-status"),
+    path("sms/twilio/inbound/", views.twilio_inbound, name="twilio-inbound"),
 ]

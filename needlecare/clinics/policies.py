@@ -108,6 +108,8 @@ MODEL_CATEGORIES: dict[str, Category] = {
     "aftercare.AftercareTimeline": Category.SESSIONS,
     "treatments.AdverseEvent": Category.ADVERSE_EVENTS,
     "aftercare.CheckIn": Category.CHECKINS,
+    "aftercare.InboundMessage": Category.CHECKINS,
+    "aftercare.SmsOptOut": Category.DEMOGRAPHICS,
     "outcomes.Assessment": Category.ASSESSMENTS,
     "outcomes.Photo": Category.PHOTOS,
     "audit.AuditEvent": Category.AUDIT,

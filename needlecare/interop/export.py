@@ -37,8 +37,9 @@ from needlecare.interop.spreadsheet import SafeDictWriter
 from needlecare.outcomes.models import Photo
 from needlecare.patients.models import Patient
 
-# Never exported: credentials, and the audit log (exported apart, below, as the clinic's access log).
-EXCLUDED = {"accounts.ApiToken", "audit.AuditEvent", "accounts.User"}
+# Never exported: credentials (a clinic's Twilio account too), and the audit log (exported apart, below,
+# as the clinic's access log).
+EXCLUDED = {"accounts.ApiToken", "audit.AuditEvent", "accounts.User", "aftercare.TwilioAccount"}
 SECRET_FIELDS = {"password", "key_hash", "token_hash", "idempotency_key", "claimed_by"}
 
 

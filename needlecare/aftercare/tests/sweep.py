@@ -2,7 +2,7 @@
 
 
 def ids(world) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    from needlecare.aftercare.models import CheckIn
+    from needlecare.aftercare.models import CheckIn, InboundMessage
     from needlecare.treatments.models import Treatment
 
     session = Treatment.objects.filter(patient=world.patient).order_by("-created_at").first()
@@ -16,4 +16,10 @@ def ids(world) -> dict:  # type: ignore[no-untyped-def, type-arg]
         pain=2,
         warning_signs=["Pus"],
     )
-    return {"checkin_id": checkin.pk, "portal_session_id": session.pk}
+    text = InboundMessage.objects.create(
+        clinic=world.clinic,
+        patient=world.patient,
+        provider_id=f"SM{world.clinic.pk}sweep",
+        body="Is this normal?",
+    )
+    return {"checkin_id": checkin.pk, "portal_session_id": session.pk, "message_id": text.pk}

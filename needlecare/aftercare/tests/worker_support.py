@@ -59,3 +59,49 @@ def states(prefix: str) -> None:
         )
     )
     print(json.dumps({"states": {r["state"]: r["n"] for r in rows}, "keys": keys}))
+
+
+def seed_sms(count: int, tz: str, prefix: str, sid: str, token: str) -> None:
+    """``count`` patients of a clinic that sends through Twilio, each with a due text message."""
+    from needlecare.aftercare.texting import save_twilio_account
+
+    clinic, _ = Clinic.objects.get_or_create(
+        slug="worker-sms-test",
+        defaults={"name": "Worker SMS Clinic", "timezone": tz, "phone": "020 7946 0556"},
+    )
+    save_twilio_account(
+        clinic=clinic, by=None, data={"account_sid": sid, "auth_token": token, "from_number": "+447700900555"}
+    )
+    now = timezone.now()
+    reminders = []
+    for n in range(count):
+        patient = create_patient(
+            clinic=clinic,
+            by=None,
+            data={
+                "given_name": "Sol",
+                "family_name": f"{prefix}{n}",
+                "date_of_birth": date(1990, 1, 1),
+                "phone": f"+44770090{n:04d}",
+            },
+        )
+        reminders.append(
+            Reminder(
+                clinic=clinic,
+                patient=patient,
+                kind=Kind.MAINTENANCE_DUE,
+                channel=Channel.SMS,
+                due_at=now,
+                send_after=now,
+                idempotency_key=f"{prefix}-{n:04d}",
+                context={"months": 12},
+            )
+        )
+    Reminder.objects.bulk_create(reminders)
+
+
+def sms_states(prefix: str) -> None:
+    rows = Reminder.objects.filter(idempotency_key__startswith=f"{prefix}-")
+    states = rows.values("state").annotate(n=Count("pk"))
+    sent = {phone: sid for phone, sid in rows.values_list("patient__phone", "provider_id")}
+    print(json.dumps({"states": {r["state"]: r["n"] for r in states}, "sent": sent}))
