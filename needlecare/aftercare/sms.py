@@ -109,9 +109,9 @@ class Backends:
 
     def __init__(self, default: BaseBackend | None = None) -> None:
         self.default = default or get_backend()
-        self._by_clinic: dict[object, BaseBackend] = {}
+        self._by_clinic: dict[int, BaseBackend] = {}
 
-    def for_clinic(self, clinic_id: object) -> BaseBackend:
+    def for_clinic(self, clinic_id: int) -> BaseBackend:
         if clinic_id not in self._by_clinic:
             account = TwilioAccount.objects.filter(clinic_id=clinic_id).first()
             self._by_clinic[clinic_id] = TwilioBackend(account) if account else self.default
