@@ -15,9 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from needlecare.audit.models import AuditEvent
-from needlecare.core.storage import private_storage
 from needlecare.consent.models import ConsentSignature, ConsentTemplate
 from needlecare.consent.services import withdraw_consent
+from needlecare.core.storage import private_storage
 from needlecare.outcomes.models import Photo
 from needlecare.outcomes.services import PhotoRefused, set_photo_marketing, upload_photo
 from needlecare.testing.clock import TODAY
