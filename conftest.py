@@ -5,4 +5,4 @@ import os
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
 
-pytest_plugins = ["needlecare.testing.fixtures"]
+pytest_plugins = ["needlecare.testing.fixtures", "needlecare.testing.storage"]

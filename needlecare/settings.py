@@ -273,6 +273,40 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 # Private files (photos, exports) live outside any static or public root.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+# They go through STORAGES["private"] (needlecare/core/storage.py): that directory on this machine's disk
+# (PRIVATE_STORAGE=disk), or S3-compatible object storage that every web machine shares (PRIVATE_STORAGE=s3;
+# docs/operations.md, Photos on shared storage). Either way, served only through the access-checked views.
+PRIVATE_STORAGE = os.environ.get("PRIVATE_STORAGE", "disk").strip().lower()
+if PRIVATE_STORAGE == "s3":
+    from botocore.config import Config as _S3Config
+
+    STORAGES["private"] = {
+        "BACKEND": "needlecare.core.s3.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("S3_BUCKET", ""),
+            "location": os.environ.get("S3_PREFIX", "").strip("/"),  # a folder of a shared bucket
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,  # unset: AWS itself
+            "region_name": os.environ.get("S3_REGION") or None,
+            # Unset: boto3's own chain (AWS_* variables, an instance role); never in the database.
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": None,  # no ACL: objects are as private as the bucket (no public access)
+            "querystring_auth": True,  # any URL made is signed...
+            "querystring_expire": int(os.environ.get("S3_URL_SECONDS", "60")),  # ...and short-lived
+            "file_overwrite": True,  # names are random; a restore writes the backup's names back
+            "max_memory_size": 4 * 1024 * 1024,  # a file being served spools to disk above this
+            # A store that does not answer fails an upload in seconds (503), not after minutes.
+            "client_config": _S3Config(
+                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
+            ),
+        },
+    }
+    if not STORAGES["private"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("PRIVATE_STORAGE=s3 needs S3_BUCKET (docs/operations.md).")
+elif PRIVATE_STORAGE == "disk":
+    STORAGES["private"] = {"BACKEND": "needlecare.core.storage.PrivateFileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"PRIVATE_STORAGE is disk or s3, not {PRIVATE_STORAGE!r}.")
 # Uploaded photos: refused above this size, and above this many pixels before they are decoded.
 # 40 megapixels: above a phone's default output (12-24 MP) and a clinical DSLR's (24-36 MP), below
 # Pillow's bomb warning (89 MP); decoded, it is 120 MB of RGB per upload in flight. Photos are stored

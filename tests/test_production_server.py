@@ -1,6 +1,8 @@
 """The installation served as production serves it: gunicorn, DEBUG off, a real SECRET_KEY, behind a
 TLS proxy (X-Forwarded-Proto), with the task worker beside it. A sign-in, a patient page and a photo
-go through it, and its request log says what happened without a word about the patient."""
+go through it, and its request log says what happened without a word about the patient. Twice: with the
+photos on the disk, and in a bucket of the suite's S3 server (PRIVATE_STORAGE=s3, needlecare/testing/
+storage.py), streamed through the same access-checked view."""
 
 import http.client
 import json
@@ -47,8 +49,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def production_env(tmp_path):
+@pytest.fixture(params=["disk", "s3"])
+def production_env(request, tmp_path):  # type: ignore[no-untyped-def]
     """Environment of a production installation with its own database, files and static root."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     env.update(
@@ -65,6 +67,9 @@ def production_env(tmp_path):
         EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
         REMINDER_TICK_SECONDS="1",
     )
+    if request.param == "s3":
+        server = request.getfixturevalue("s3_server")
+        env.update(server.environment(server.new_bucket()))
     default = settings.DATABASES["default"]
     drop = None
     if default["ENGINE"] == "django.db.backends.sqlite3":
@@ -224,6 +229,8 @@ def test_production_server_serves_sign_in_a_patient_page_and_a_photo(production_
         assert response.headers["Content-Type"] == "image/jpeg"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert image[:3] == b"\xff\xd8\xff"
+        stored_on_disk = [p for p in (tmp_path / "private").rglob("*") if p.is_file()]
+        assert bool(stored_on_disk) == (env.get("PRIVATE_STORAGE") != "s3"), "the photo is in the store set"
 
         response, _ = browser.request("GET", "/static/needlecare/app.css")
         assert response.status == 200, "static files are served by the production server"

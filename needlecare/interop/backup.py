@@ -1,5 +1,6 @@
 """Consistent online backups and their restore: the database (SQLite's online backup API, or pg_dump),
-the private media directory (photos, exports), the audit anchors (every clinic's chain head, anchored as
+the private files (photos and whatever else is kept beside them, from the private storage: the disk or
+object storage, needlecare/core/storage.py), the audit anchors (every clinic's chain head, anchored as
 the backup is taken) and a manifest with the time, the migration state and a SHA-256 of every file, so a
 restore can refuse a damaged or tampered backup."""
 
@@ -11,14 +12,16 @@ import sqlite3
 import subprocess
 from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
 from django.db import connections
 
 from needlecare.audit.anchors import copy_anchors, replace_anchors, write_anchors
+from needlecare.core.storage import private_storage, stored_names
 
 MANIFEST = "manifest.json"
 MEDIA_DIR = "media"
@@ -77,15 +80,11 @@ def _group(rows: list[tuple[str, str]]) -> dict[str, list[str]]:
     return state
 
 
-def _media_root() -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT)
-
-
 def make_backup(dest: Path, *, alias: str = "default") -> dict[str, Any]:
     """Write a backup into `dest` (created; must be empty) and return its manifest.
 
     The database copy is one consistent snapshot taken while the application keeps writing; media files
-    are copied after it, so every file a committed row refers to is already on disk."""
+    are copied after it, so every file a committed row refers to is already stored."""
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise BackupError(f"{dest} is not empty: back up into a new directory.")
@@ -124,22 +123,28 @@ def make_backup(dest: Path, *, alias: str = "default") -> dict[str, Any]:
         if result.returncode:
             raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
     files = [{"path": database.name, "sha256": sha256_of(database), "bytes": database.stat().st_size}]
-    media = _media_root()
+    storage = private_storage()
     copied = dest / MEDIA_DIR
     copied.mkdir()
-    if media.is_dir():
-        for source in sorted(p for p in media.rglob("*") if p.is_file()):
-            relative = source.relative_to(media)
-            target_path = copied / relative
-            target_path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target_path)
-            files.append(
-                {
-                    "path": f"{MEDIA_DIR}/{relative.as_posix()}",
-                    "sha256": sha256_of(target_path),
-                    "bytes": target_path.stat().st_size,
-                }
-            )
+    for name in stored_names(storage):
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise BackupError(f"The private storage holds a file named outside it: {name}.")
+        target_path = copied / relative
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            source = storage.open(name, "rb")
+        except FileNotFoundError:
+            continue  # deleted since it was listed (its row went first): nothing to keep
+        with source, target_path.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+        files.append(
+            {
+                "path": f"{MEDIA_DIR}/{relative.as_posix()}",
+                "sha256": sha256_of(target_path),
+                "bytes": target_path.stat().st_size,
+            }
+        )
     for anchor in anchors:
         files.append(
             {
@@ -215,7 +220,7 @@ def database_is_empty(alias: str = "default") -> bool:
 
 
 def restore_backup(source: Path, *, force: bool = False, alias: str = "default") -> dict[str, Any]:
-    """Bring back the database and media of a backup; refuses to overwrite data unless `force`."""
+    """Bring back the database and private files of a backup; refuses to overwrite data unless `force`."""
     source = Path(source)
     manifest = read_manifest(source)
     engine = _engine(alias)
@@ -226,8 +231,8 @@ def restore_backup(source: Path, *, force: bool = False, alias: str = "default")
     database = source / manifest["database"]
     if engine == "sqlite":
         check_sqlite_file(database)  # before anything is replaced
-    media = _media_root()
-    media_has_files = media.is_dir() and any(p.is_file() for p in media.rglob("*"))
+    storage = private_storage()
+    media_has_files = next(stored_names(storage), None) is not None
     if not force and (not database_is_empty(alias) or media_has_files):
         raise BackupError(
             "The database or the media directory already holds data: restore into an empty one, "
@@ -256,15 +261,17 @@ def restore_backup(source: Path, *, force: bool = False, alias: str = "default")
         )
         if result.returncode:
             raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
-    if media.is_dir():
-        shutil.rmtree(media)
-    media.mkdir(parents=True, exist_ok=True)
+    # The private files become the backup's: those stored now go, the backup's are written back.
+    for name in list(stored_names(storage)):
+        storage.delete(name)
     copied = source / MEDIA_DIR
     for entry in manifest["files"]:
         if entry["path"].startswith(f"{MEDIA_DIR}/"):
-            target = media / Path(entry["path"]).relative_to(MEDIA_DIR)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(copied / Path(entry["path"]).relative_to(MEDIA_DIR), target)
+            name = PurePosixPath(entry["path"]).relative_to(MEDIA_DIR).as_posix()
+            with (copied / name).open("rb") as handle:
+                saved = storage.save(name, File(handle, name=name))
+            if saved != name:
+                raise BackupError(f"The private storage stored {name} as {saved}: restore into an empty one.")
     # The restored chains are the backup's: so are their anchors (a backup made before anchors has none).
 
     replace_anchors(source / ANCHORS_DIR)

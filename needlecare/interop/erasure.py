@@ -7,14 +7,14 @@ A model with a link to the patient that is not listed here still loses its free 
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import connections, models
 from django.db.models import Q
 
+from needlecare.core.storage import private_storage
 from needlecare.patients.models import Intake, Patient
 
 ERASED_GIVEN_NAME = "Erased"
@@ -31,7 +31,7 @@ class Erasure:
     """What one erasure did, as counts (ids and counts only: this goes into the audit log)."""
 
     counts: dict[str, int] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # names in the private storage
 
     def add(self, what: str, n: int) -> None:
         if n:
@@ -120,9 +120,8 @@ def erase_records(patient: Patient, *, now: Any) -> Erasure:
         deleted, _ = model(label)._default_manager.filter(**{path: patient}).delete()
         done.add(label, deleted)
     photo = model("outcomes.Photo")
-    root = Path(settings.PRIVATE_MEDIA_ROOT)
     for row in photo._default_manager.filter(patient=patient).values("file", "thumbnail"):
-        done.files += [root / name for name in (row["file"], row["thumbnail"]) if name]
+        done.files += [name for name in (row["file"], row["thumbnail"]) if name]
     deleted, _ = photo._default_manager.filter(patient=patient).delete()
     done.add("outcomes.Photo", deleted)
     _blank_free_text(patient, done)
@@ -156,14 +155,18 @@ def _blank_free_text(patient: Patient, done: Erasure) -> None:
             done.add(label, each._default_manager.filter(match).update(**texts))
 
 
-def remove_files(files: list[Path]) -> int:
-    """Delete the photo files of an erasure, once its transaction has committed."""
+def remove_files(files: list[str]) -> int:
+    """Delete the photo files of an erasure from the private storage, once its transaction has committed.
+    A name that would lead outside the store (refused by the storage) is left alone."""
     removed = 0
-    root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
-    for path in files:
-        resolved = path.resolve()
-        if resolved.is_relative_to(root) and resolved.is_file():
-            resolved.unlink()
+    storage = private_storage()
+    for name in files:
+        try:
+            found = storage.exists(name)
+        except SuspiciousFileOperation:
+            continue
+        if found:
+            storage.delete(name)
             removed += 1
     return removed
 

@@ -10,11 +10,11 @@ photos can run to gigabytes.
 
 import io
 import json
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Collection
 from datetime import datetime
-from pathlib import Path
 from typing import IO, Any
 
 from django.apps import apps
@@ -32,6 +32,7 @@ from needlecare.audit.models import AuditEvent
 from needlecare.clinics.models import Clinic
 from needlecare.clinics.policies import EVERYTHING, MODEL_CATEGORIES, Category
 from needlecare.consent.models import ConsentSignature
+from needlecare.core.storage import private_storage
 from needlecare.interop.fhir import patient_bundle
 from needlecare.interop.spreadsheet import SafeDictWriter
 from needlecare.outcomes.models import Photo
@@ -177,12 +178,15 @@ def _patient_files(
     bundle = patient_bundle(patient, generated_at=generated_at, readable=categories)
     archive.writestr(f"{prefix}fhir.json", _json(bundle))
     archive.writestr(f"{prefix}record.json", _json(readable(rows, categories)))
-    root = Path(settings.PRIVATE_MEDIA_ROOT)
     if Category.PHOTOS in categories:
+        storage = private_storage()
         for p in Photo.objects.filter(patient=patient):
-            source = root / p.file
-            if source.is_file():
-                archive.write(source, f"{prefix}photos/{p.pk}.jpg")
+            try:
+                source = storage.open(p.file, "rb")
+            except FileNotFoundError:
+                continue  # a row whose file is gone: the export holds the rest
+            with source, archive.open(f"{prefix}photos/{p.pk}.jpg", "w") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
 
     if Category.CONSENT in categories:
         for signature in ConsentSignature.objects.filter(patient=patient).select_related(

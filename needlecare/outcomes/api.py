@@ -13,6 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from needlecare.clinics.policies import Category, api_any_role, api_policy
 from needlecare.core.api_errors import ERRORS, Error
+from needlecare.core.storage import private_storage
 from needlecare.openapi import refusals
 from needlecare.outcomes import scales, selectors, services
 from needlecare.outcomes.models import Assessment, Photo
@@ -267,7 +268,7 @@ def get_photo_image(request, patient_id: UUID, photo_id: UUID):  # type: ignore[
     patient = patient_selectors.patient_for(request.clinic, patient_id)
     photo = selectors.photo_of(patient, photo_id)
     try:
-        handle = services.private_storage().open(photo.file, "rb")
+        handle = private_storage().open(photo.file, "rb")
     except OSError:
         raise Http404 from None
     record_patient_read(

@@ -4,6 +4,7 @@ in one transaction with its audit event; a refusal names each problem and writes
 import errno
 import hashlib
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 
 from needlecare.aftercare.reach import PhotoNotTaken
@@ -21,18 +22,13 @@ from needlecare.clinics.models import Clinic
 from needlecare.consent.selectors import signatures_of
 from needlecare.core.clock import clinic_today
 from needlecare.core.errors import Refused
+from needlecare.core.storage import private_storage
 from needlecare.outcomes import imaging, scales
 from needlecare.outcomes.models import Assessment, ClinicScale, Photo, Rater, View
 from needlecare.patients.models import Patient
 from needlecare.plans.models import TreatmentPlan
 from needlecare.protocols.selectors import current_protocol
 from needlecare.treatments.models import Treatment
-
-
-def private_storage() -> Storage:
-    """Photos live under PRIVATE_MEDIA_ROOT, outside static, with no public URL."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
-
 
 # --- Scales -------------------------------------------------------------------------------------
 
@@ -362,7 +358,8 @@ def upload_photo(
             )
     except BaseException as error:
         for name in names:  # nothing half-written survives: the files go with the rolled-back row
-            storage.delete(name)
+            with suppress(OSError):  # a store that failed the write may fail this too: say the first
+                storage.delete(name)
         if isinstance(error, OSError):
             raise PhotoNotStored(error) from error
         raise

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
+from needlecare.core.storage import private_storage
+
 
 def follow_photo_consent(sender: Any, instance: Any, **kwargs: Any) -> None:
     from needlecare.outcomes.services import clear_marketing_without_consent
@@ -15,8 +17,6 @@ def follow_photo_consent(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def remove_photo_files(sender: Any, instance: Any, **kwargs: Any) -> None:
-    from needlecare.outcomes.services import private_storage
-
     names = [n for n in (instance.file, instance.thumbnail) if n]
 
     def remove() -> None:

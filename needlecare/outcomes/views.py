@@ -15,6 +15,7 @@ from needlecare.clinics.access import staff
 from needlecare.clinics.models import CLINICAL_ROLES, OWNER_ONLY
 from needlecare.core.clock import clinic_today
 from needlecare.core.forms import add_refusal
+from needlecare.core.storage import private_storage
 from needlecare.outcomes import charts, selectors, services
 from needlecare.outcomes.forecast_source import registered_forecaster
 from needlecare.outcomes.forms import AssessmentForm, ClinicScaleForm, CompareForm, PhotoForm
@@ -234,7 +235,7 @@ def photo_detail(request, patient_id, photo_id):
 
 def _serve(request: Any, photo: Photo, name: str, action: str) -> FileResponse:
     try:
-        handle = services.private_storage().open(name, "rb")
+        handle = private_storage().open(name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404("The photo file is missing.") from None
     record_patient_read(patient=photo.patient, by=request.user, action=action, request=request,

@@ -4,12 +4,13 @@ model yet are left out (looked up by name)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from needlecare.core.storage import private_storage
 from needlecare.patients.models import Patient
 from needlecare.testing.factories import make_intake, make_patient
 
@@ -23,7 +24,7 @@ NEEDLES = [GIVEN, FAMILY, EMAIL, PHONE, "07700900461", "7700900461", "1987-06-15
 @dataclass
 class Rich:
     patient: Patient
-    photo_files: list[Path] = field(default_factory=list)
+    photo_files: list[str] = field(default_factory=list)  # names in the private storage
     made: dict[str, Any] = field(default_factory=dict)
 
 
@@ -34,7 +35,7 @@ def _model(label: str):  # type: ignore[no-untyped-def]
         return None
 
 
-def rich_patient(world, media_root: Path, *, today: date | None = None) -> Rich:  # type: ignore[no-untyped-def]
+def rich_patient(world, *, today: date | None = None) -> Rich:  # type: ignore[no-untyped-def]
     from needlecare.core.clock import clinic_today
     from needlecare.screening.services import screen_patient
     from needlecare.testing.consent import sign_consent
@@ -97,21 +98,20 @@ def rich_patient(world, media_root: Path, *, today: date | None = None) -> Rich:
             "notes": f"{FAMILY} phoned from {PHONE}",
         },
     )
-    _outcomes(world, rich, media_root, today, session, plan)
+    _outcomes(world, rich, today, session, plan)
     _scheduling(world, rich, today, plan)
     _aftercare(world, rich, session)
     return rich
 
 
-def _outcomes(world, rich, media_root, today, session, plan) -> None:  # type: ignore[no-untyped-def]
+def _outcomes(world, rich, today, session, plan) -> None:  # type: ignore[no-untyped-def]
     photo_model, assessment_model = _model("outcomes.Photo"), _model("outcomes.Assessment")
     photo = None
     if photo_model is not None:
         for suffix in ("", "-thumb"):
-            path = media_root / "photos" / str(world.clinic.pk) / f"rich-photo{suffix}.jpg"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"\xff\xd8\xff\xe0 fake jpeg of the patient's cheeks \xff\xd9")
-            rich.photo_files.append(path)
+            name = f"photos/{world.clinic.pk}/rich-photo{suffix}.jpg"
+            data = b"\xff\xd8\xff\xe0 fake jpeg of the patient's cheeks \xff\xd9"
+            rich.photo_files.append(private_storage().save(name, ContentFile(data)))
         photo = photo_model.objects.create(
             clinic=world.clinic,
             patient=rich.patient,

@@ -1,6 +1,8 @@
 """`manage.py backup` while another process keeps writing, then `manage.py restore` into a fresh database:
 every patient committed before the backup started is there, with its photo file. Runs on the engine the
-suite runs on (SQLite, or PostgreSQL with DATABASE_URL), in separate databases made for the test."""
+suite runs on (SQLite, or PostgreSQL with DATABASE_URL), in separate databases made for the test, and on
+both private stores: directories on the disk, or buckets of the suite's S3 server (needlecare/testing/
+storage.py), which the backup and restore processes reach as an installation would (PRIVATE_STORAGE=s3)."""
 
 import hashlib
 import json
@@ -12,6 +14,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -23,22 +26,20 @@ ENGINE = "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"]
 WRITER = """
 import django, sys, time, uuid
 django.setup()
-from pathlib import Path
-from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from needlecare.clinics.models import Clinic
+from needlecare.core.storage import private_storage
 from needlecare.patients.services import create_patient
 clinic = Clinic.objects.create(name="Busy clinic", slug="busy-" + uuid.uuid4().hex[:8], phone="020 7946 0999")
-photos = Path(settings.PRIVATE_MEDIA_ROOT) / "photos"
-photos.mkdir(parents=True, exist_ok=True)
 n = 0
 while True:
     n += 1
     with transaction.atomic():
         patient = create_patient(clinic=clinic, by=None, data={
             "given_name": f"Writer{n}", "family_name": "Busy", "date_of_birth": "1980-02-03"})
-        # The file is on disk before the row that names it commits, as an upload would be.
-        (photos / f"{patient.pk}.jpg").write_bytes(b"photo-" + str(patient.pk).encode())
+        # The file is stored before the row that names it commits, as an upload would be.
+        private_storage().save(f"photos/{patient.pk}.jpg", ContentFile(b"photo-" + str(patient.pk).encode()))
     print(patient.pk, flush=True)
     time.sleep(0.005)
 """
@@ -50,14 +51,54 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def _env(database_url: str, media: Path) -> dict[str, str]:
+class Stores:
+    """Each installation's private store: `kind` disk (a directory each) or s3 (a bucket each)."""
+
+    def __init__(self, kind: str, tmp_path: Path, server: Any = None) -> None:
+        self.kind, self.tmp_path, self.server = kind, tmp_path, server
+        self.buckets: dict[str, str] = {}
+
+    def env(self, role: str) -> dict[str, str]:
+        if self.kind == "disk":
+            return {"PRIVATE_STORAGE": "disk", "PRIVATE_MEDIA_ROOT": str(self.tmp_path / f"{role}-media")}
+        if role not in self.buckets:
+            self.buckets[role] = self.server.new_bucket()
+        return self.server.environment(self.buckets[role])
+
+    def read(self, role: str, name: str) -> bytes | None:
+        if self.kind == "disk":
+            path = self.tmp_path / f"{role}-media" / name
+            return path.read_bytes() if path.is_file() else None
+        self.env(role)
+        try:
+            return self.server.client().get_object(Bucket=self.buckets[role], Key=name)["Body"].read()
+        except self.server.client().exceptions.NoSuchKey:
+            return None
+
+    def write(self, role: str, name: str, data: bytes) -> None:
+        if self.kind == "disk":
+            path = self.tmp_path / f"{role}-media" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return
+        self.env(role)
+        self.server.client().put_object(Bucket=self.buckets[role], Key=name, Body=data)
+
+
+@pytest.fixture(params=["disk", "s3"])
+def stores(request, tmp_path) -> Stores:  # type: ignore[no-untyped-def]
+    server = request.getfixturevalue("s3_server") if request.param == "s3" else None
+    return Stores(request.param, tmp_path, server)
+
+
+def _env(database_url: str, stores: Stores, role: str) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "needlecare.settings",
         "DEBUG": "true",
         "DATABASE_URL": database_url,
-        "PRIVATE_MEDIA_ROOT": str(media),
-        "AUDIT_ANCHOR_DIR": str(media.with_name(media.name + "-audit-anchors")),
+        **stores.env(role),
+        "AUDIT_ANCHOR_DIR": str(stores.tmp_path / f"{role}-audit-anchors"),
     }
 
 
@@ -132,10 +173,10 @@ def databases(tmp_path):  # type: ignore[no-untyped-def]
     dbs.drop()
 
 
-def test_backup_under_writes_restores_every_committed_patient_and_photo(databases, tmp_path):
-    live_media, fresh_media, backup_dir = tmp_path / "media", tmp_path / "restored-media", tmp_path / "bk"
-    live = _env(databases.url("live"), live_media)
-    fresh = _env(databases.url("fresh"), fresh_media)
+def test_backup_under_writes_restores_every_committed_patient_and_photo(databases, tmp_path, stores):
+    backup_dir = tmp_path / "bk"
+    live = _env(databases.url("live"), stores, "live")
+    fresh = _env(databases.url("fresh"), stores, "fresh")
     assert _manage(live, "migrate", "-v0").returncode == 0
 
     writer = subprocess.Popen(
@@ -169,8 +210,7 @@ def test_backup_under_writes_restores_every_committed_patient_and_photo(database
     assert result.returncode == 0, result.stderr
     assert databases.count_patients(fresh["DATABASE_URL"], before_backup) == len(before_backup)
     for patient_id in before_backup:
-        photo = fresh_media / "photos" / f"{patient_id}.jpg"
-        assert photo.read_bytes() == b"photo-" + patient_id.encode()
+        assert stores.read("fresh", f"photos/{patient_id}.jpg") == b"photo-" + patient_id.encode()
 
     # The restored database is whole: migrations are applied, the audit chain verifies, against the
     # anchors the backup took (and the live installation's chain against its own).
@@ -191,20 +231,19 @@ def test_backup_under_writes_restores_every_committed_patient_and_photo(database
     assert verify.returncode == 1 and "BROKEN at event 2:" in verify.stdout, verify.stdout
 
 
-def test_restore_refuses_a_damaged_backup(tmp_path, databases):
-    media, backup_dir = tmp_path / "media", tmp_path / "bk"
-    (media / "photos").mkdir(parents=True)
-    (media / "photos" / "a.jpg").write_bytes(b"original")
-    live = _env(databases.url("live"), media)
+def test_restore_refuses_a_damaged_backup(tmp_path, databases, stores):
+    backup_dir = tmp_path / "bk"
+    stores.write("live", "photos/a.jpg", b"original")
+    live = _env(databases.url("live"), stores, "live")
     assert _manage(live, "migrate", "-v0").returncode == 0
     assert _manage(live, "backup", str(backup_dir)).returncode == 0
     assert _manage(live, "backup", str(backup_dir)).returncode != 0  # never into a used directory
 
     (backup_dir / "media" / "photos" / "a.jpg").write_bytes(b"tampered")
-    fresh = _env(databases.url("fresh"), tmp_path / "restored")
+    fresh = _env(databases.url("fresh"), stores, "fresh")
     result = _manage(fresh, "restore", str(backup_dir))
     assert result.returncode != 0 and "damaged" in result.stderr
-    assert not (tmp_path / "restored" / "photos" / "a.jpg").exists()
+    assert stores.read("fresh", "photos/a.jpg") is None
 
     result = _manage(fresh, "restore", str(tmp_path / "nowhere"))
     assert result.returncode != 0 and "not a Needlecare backup" in result.stderr
@@ -214,7 +253,7 @@ def test_restore_refuses_a_damaged_database_whose_manifest_matches(tmp_path, dat
     """Bytes of the database file damaged and the manifest's hash recomputed: the restore ends in a clear
     error, not a traceback, and the target database is left as it was."""
     backup_dir = tmp_path / "bk"
-    live = _env(databases.url("live"), tmp_path / "media")
+    live = _env(databases.url("live"), Stores("disk", tmp_path), "live")
     assert _manage(live, "migrate", "-v0").returncode == 0
     assert _manage(live, "backup", str(backup_dir)).returncode == 0
     manifest = json.loads((backup_dir / "manifest.json").read_text())
@@ -228,7 +267,7 @@ def test_restore_refuses_a_damaged_database_whose_manifest_matches(tmp_path, dat
             entry["sha256"] = hashlib.sha256(bytes(data)).hexdigest()
     (backup_dir / "manifest.json").write_text(json.dumps(manifest))
 
-    fresh = _env(databases.url("fresh"), tmp_path / "restored")
+    fresh = _env(databases.url("fresh"), Stores("disk", tmp_path), "fresh")
     assert _manage(fresh, "migrate", "-v0").returncode == 0
     result = _manage(fresh, "restore", "--force", str(backup_dir))
     assert result.returncode != 0

@@ -1,5 +1,6 @@
 """Erasure leaves nothing identifying anywhere (every text column of every table, the photo store), keeps
-the safety record without identity, keeps the audit chain intact, and answers 404 afterwards."""
+the safety record without identity, keeps the audit chain intact, and answers 404 afterwards. On both
+private stores, the disk and S3 (`private_files`, needlecare/testing/storage.py)."""
 
 import pytest
 from django.apps import apps
@@ -17,10 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def media(tmp_path, settings):  # type: ignore[no-untyped-def]
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    (tmp_path / "private").mkdir()
-    return tmp_path / "private"
+def media(private_files):  # type: ignore[no-untyped-def]
+    return private_files
 
 
 def rows_mentioning(needle: str) -> list[str]:
@@ -56,7 +55,7 @@ def rows_with_birth_date() -> list[str]:
 def test_erasure_leaves_nothing_identifying_in_any_table_or_the_photo_store(
     world_a, token_for, client, media, django_capture_on_commit_callbacks
 ):
-    rich = rich_patient(world_a, media)
+    rich = rich_patient(world_a)
     patient = rich.patient
     # The builder did put the patient everywhere, or this test would prove nothing.
     assert len(rows_mentioning(GIVEN)) >= 4 and rows_with_birth_date()
@@ -74,12 +73,11 @@ def test_erasure_leaves_nothing_identifying_in_any_table_or_the_photo_store(
     for needle in NEEDLES:
         assert rows_mentioning(needle) == [], needle
     assert rows_with_birth_date() == []
-    for path in media.rglob("*"):
-        if path.is_file():
-            content = path.read_bytes()
-            assert not any(n.encode() in content for n in NEEDLES), path
+    for name in media.names():
+        content = media.read(name)
+        assert not any(n.encode() in content for n in NEEDLES), name
     for photo in rich.photo_files:
-        assert not photo.exists()
+        assert not media.exists(photo)
 
     # The safety record stays, without identity: the session, its cartridge lot, the adverse event.
     kept = Treatment.objects.get(pk=session.pk)
@@ -98,7 +96,7 @@ def test_erasure_leaves_nothing_identifying_in_any_table_or_the_photo_store(
 
 
 def test_an_erased_patient_answers_404_and_is_listed_nowhere(world_a, signed_in, token_for, media):
-    patient = rich_patient(world_a, media).patient
+    patient = rich_patient(world_a).patient
     client = signed_in(world_a.owner)
     page = client.get(f"/patients/{patient.pk}/erase/")
     assert page.status_code == 200 and GIVEN in page.content.decode()

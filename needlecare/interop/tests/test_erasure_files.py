@@ -2,7 +2,8 @@
 write-ahead log while another connection keeps the database open (as a second web process or the worker
 does), not in the private media and not in the logs. The audit chain still verifies, against an anchor
 taken before the erasure. On PostgreSQL the database files are the server's (docs/operations.md,
-Erasure, says how long dead rows remain); the media and logs are checked the same."""
+Erasure, says how long dead rows remain); the media and logs are checked the same. The media is each
+private store, the disk and S3 (`private_files`, needlecare/testing/storage.py)."""
 
 import logging
 import sqlite3
@@ -30,12 +31,11 @@ def holding(paths: list[Path]) -> list[str]:
     return found
 
 
-def test_an_erased_patient_is_in_no_database_file_wal_media_or_log(world_a, settings, tmp_path, caplog):
-    media = tmp_path / "private"
-    media.mkdir()
-    settings.PRIVATE_MEDIA_ROOT = media
+def test_an_erased_patient_is_in_no_database_file_wal_media_or_log(world_a, private_files, caplog):
     caplog.set_level(logging.DEBUG)
-    patient = rich_patient(world_a, media).patient
+    rich = rich_patient(world_a)
+    patient = rich.patient
+    assert private_files.names() == sorted(rich.photo_files)
     write_anchors()
 
     other = None
@@ -50,9 +50,11 @@ def test_an_erased_patient_is_in_no_database_file_wal_media_or_log(world_a, sett
         assert holding(database), "the patient was never written to the files: the test would prove nothing"
     try:
         erase_patient(patient=patient, by=world_a.owner)
-        media_files = [p for p in media.rglob("*") if p.is_file()]
         assert holding(database) == []
-        assert holding(media_files) == []
+        assert [
+            n for n in private_files.names() if any(x.encode() in private_files.read(n) for x in NEEDLES)
+        ] == []
+        assert private_files.names() == []  # the photos went with the erasure
         assert not any(n in caplog.text for n in NEEDLES)
         if other is not None:
             # The other connection reads the erased row, not a stale copy of it.

@@ -1,5 +1,6 @@
 """Full exports: a patient's ZIP holds every table linked to them (found by walking the foreign keys),
-their photos, signed consents and aftercare sheets; the clinic's ZIP holds everyone but the erased."""
+their photos, signed consents and aftercare sheets; the clinic's ZIP holds everyone but the erased. The
+photos are read from each private store, the disk and S3 (`private_files`, needlecare/testing/storage.py)."""
 
 import io
 import json
@@ -21,9 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rich(world_a, tmp_path, settings):  # type: ignore[no-untyped-def]
-    settings.PRIVATE_MEDIA_ROOT = tmp_path
-    return rich_patient(world_a, tmp_path)
+def rich(world_a, private_files):  # type: ignore[no-untyped-def]
+    return rich_patient(world_a)
 
 
 def unzip(response) -> zipfile.ZipFile:  # type: ignore[no-untyped-def]
@@ -47,7 +47,9 @@ def tables_holding(patient: Patient) -> set[str]:
     return found
 
 
-def test_the_patient_export_holds_every_table_photo_consent_and_sheet(client, world_a, rich, token_for):
+def test_the_patient_export_holds_every_table_photo_consent_and_sheet(
+    client, world_a, rich, token_for, private_files
+):
     response = client.get(
         f"/api/v1/patients/{rich.patient.pk}/export", HTTP_AUTHORIZATION=token_for(world_a.owner)
     )
@@ -62,7 +64,7 @@ def test_the_patient_export_holds_every_table_photo_consent_and_sheet(client, wo
     assert record["treatments.treatmentzone"]["rows"] and record["treatments.adverseevent"]["rows"]
     assert "password" not in json.dumps(record) and "key_hash" not in json.dumps(record)
     if "photo" in rich.made:
-        assert archive.read(f"photos/{rich.made['photo'].pk}.jpg") == rich.photo_files[0].read_bytes()
+        assert archive.read(f"photos/{rich.made['photo'].pk}.jpg") == private_files.read(rich.photo_files[0])
     consent = rich.made["consent"]
     (page,) = [n for n in names if n.startswith("consents/")]
     assert consent.signed_text in archive.read(page).decode()

@@ -20,7 +20,7 @@ DOCS = (Path(__file__).resolve().parents[3] / "docs" / "fhir.md").read_text()
 @pytest.fixture
 def rich(world_a, tmp_path, settings):  # type: ignore[no-untyped-def]
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    return rich_patient(world_a, tmp_path)
+    return rich_patient(world_a)
 
 
 def get_bundle(client, world, patient, token_for):  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """Photos are hostile until proven otherwise: type from content, size and pixel limits, EXIF and GPS gone,
-stored privately under random names and served only to the patient's own clinic."""
+stored privately under random names and served only to the patient's own clinic. Every test runs on
+both private stores, the disk and S3 (`private_files`, needlecare/testing/storage.py)."""
 
 import io
 import struct
@@ -16,12 +17,13 @@ from PIL import Image
 from needlecare.audit.models import AuditEvent
 from needlecare.consent.models import ConsentSignature, ConsentTemplate
 from needlecare.consent.services import withdraw_consent
+from needlecare.core.storage import private_storage
 from needlecare.outcomes.models import Photo
 from needlecare.outcomes.services import PhotoRefused, set_photo_marketing, upload_photo
 from needlecare.testing.clock import TODAY
 from needlecare.testing.outcomes import jpeg_bytes, png_bytes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media", "frozen_today")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files", "frozen_today")]
 
 GPS_IFD = 0x8825
 
@@ -48,8 +50,10 @@ def store(world, data: bytes, name: str = "face.jpg", **changes):  # type: ignor
     return upload_photo(patient=world.patient, by=world.practitioner, upload=upload(data, name), **fields)
 
 
-def stored_file(photo: Photo) -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT) / photo.file
+def stored_file(photo: Photo) -> io.BytesIO:
+    """The stored photo, read through the private storage (the disk or S3)."""
+    with private_storage().open(photo.file, "rb") as handle:
+        return io.BytesIO(handle.read())
 
 
 def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
@@ -71,18 +75,21 @@ def test_gps_and_camera_data_in_the_upload_are_absent_from_the_stored_file(world
     original = jpeg_bytes(exif=exif_with_gps())
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)  # the upload really has GPS
     photo = store(world_a, original)
-    data = stored_file(photo).read_bytes()
+    data = stored_file(photo).getvalue()
     kept = Image.open(io.BytesIO(data))
     assert kept.format == "JPEG" and not kept.getexif() and "exif" not in kept.info
     assert b"SpyCam" not in data and b"Exif" not in data
     assert photo.uploaded_format == "JPEG" and (photo.width, photo.height) == (64, 48)
 
 
-def test_files_are_stored_privately_under_random_names_outside_static(world_a):
+def test_files_are_stored_privately_under_random_names_outside_static(world_a, private_files):
     photo = store(world_a, jpeg_bytes(), name="Jane Doe cheeks.jpg")
-    path = stored_file(photo)
-    assert path.is_file() and (Path(settings.PRIVATE_MEDIA_ROOT) / photo.thumbnail).is_file()
-    assert "Jane" not in photo.file and "static" not in str(path)
+    assert private_files.names() == sorted([photo.file, photo.thumbnail])
+    assert "Jane" not in photo.file and "static" not in photo.file
+    if private_files.kind == "disk":
+        assert not (Path(settings.PRIVATE_MEDIA_ROOT) / photo.file).is_relative_to(settings.STATIC_ROOT)
+        with pytest.raises(ValueError):
+            private_storage().url(photo.file)  # no public URL
     assert photo.file != store(world_a, jpeg_bytes()).file
 
 
@@ -110,12 +117,12 @@ def test_a_heic_photo_from_a_phone_is_accepted(world_a):
     ],
     ids=["text-named-jpg", "svg", "gif", "truncated-jpeg", "decompression-bomb"],
 )
-def test_hostile_uploads_are_refused_and_nothing_is_stored(world_a, data, words):
+def test_hostile_uploads_are_refused_and_nothing_is_stored(world_a, data, words, private_files):
     with pytest.raises(PhotoRefused) as refused:
         store(world_a, data, name="photo.jpg")
     assert words in refused.value.message_dict["image"][0]
     assert not Photo.objects.exists()
-    assert not any(Path(settings.PRIVATE_MEDIA_ROOT).rglob("*.jpg"))
+    assert private_files.names() == []
 
 
 def test_an_oversized_file_is_refused_before_it_is_read(world_a, settings):
@@ -309,13 +316,15 @@ def test_the_marketing_button_answers_409_without_consent(client, world_a, token
     assert not photo.marketing
 
 
-def test_deleting_a_photo_removes_its_files_once_committed(world_a, django_capture_on_commit_callbacks):
+def test_deleting_a_photo_removes_its_files_once_committed(
+    world_a, django_capture_on_commit_callbacks, private_files
+):
     photo = store(world_a, jpeg_bytes())
-    files = [stored_file(photo), Path(settings.PRIVATE_MEDIA_ROOT) / photo.thumbnail]
-    assert all(f.is_file() for f in files)
+    files = [photo.file, photo.thumbnail]
+    assert all(private_files.exists(f) for f in files)
     with django_capture_on_commit_callbacks(execute=True):
         photo.delete()
-    assert not any(f.exists() for f in files)
+    assert not any(private_files.exists(f) for f in files) and private_files.names() == []
 
 
 def one_bit_png(width: int, height: int) -> bytes:
@@ -331,13 +340,13 @@ def one_bit_png(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
 
 
-def test_a_small_png_that_decodes_to_49_megapixels_is_refused_unread(world_a):
+def test_a_small_png_that_decodes_to_49_megapixels_is_refused_unread(world_a, private_files):
     data = one_bit_png(7000, 7000)
     assert len(data) < 10_000 and Image.open(io.BytesIO(data)).size == (7000, 7000)  # a valid image
     with pytest.raises(PhotoRefused) as refused:
         store(world_a, data, name="photo.png")
     assert "pixels" in refused.value.message_dict["image"][0]
-    assert not Photo.objects.exists() and not any(Path(settings.PRIVATE_MEDIA_ROOT).rglob("*"))
+    assert not Photo.objects.exists() and private_files.names() == []
 
 
 def test_the_default_pixel_limit_refuses_41_megapixels_from_the_header(world_a):
