@@ -6,6 +6,7 @@ and ALLOWED_HOSTS must be given.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -259,7 +260,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 # The project's own stylesheet, script and icon (needlecare/ itself is not an installed app).
 STATICFILES_DIRS = [BASE_DIR / "needlecare" / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -280,28 +281,26 @@ PRIVATE_STORAGE = os.environ.get("PRIVATE_STORAGE", "disk").strip().lower()
 if PRIVATE_STORAGE == "s3":
     from botocore.config import Config as _S3Config
 
-    STORAGES["private"] = {
-        "BACKEND": "needlecare.core.s3.PrivateS3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ.get("S3_BUCKET", ""),
-            "location": os.environ.get("S3_PREFIX", "").strip("/"),  # a folder of a shared bucket
-            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,  # unset: AWS itself
-            "region_name": os.environ.get("S3_REGION") or None,
-            # Unset: boto3's own chain (AWS_* variables, an instance role); never in the database.
-            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
-            "default_acl": None,  # no ACL: objects are as private as the bucket (no public access)
-            "querystring_auth": True,  # any URL made is signed...
-            "querystring_expire": int(os.environ.get("S3_URL_SECONDS", "60")),  # ...and short-lived
-            "file_overwrite": True,  # names are random; a restore writes the backup's names back
-            "max_memory_size": 4 * 1024 * 1024,  # a file being served spools to disk above this
-            # A store that does not answer fails an upload in seconds (503), not after minutes.
-            "client_config": _S3Config(
-                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
-            ),
-        },
+    _s3_options: dict[str, Any] = {
+        "bucket_name": os.environ.get("S3_BUCKET", ""),
+        "location": os.environ.get("S3_PREFIX", "").strip("/"),  # a folder of a shared bucket
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,  # unset: AWS itself
+        "region_name": os.environ.get("S3_REGION") or None,
+        # Unset: boto3's own chain (AWS_* variables, an instance role); never in the database.
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+        "default_acl": None,  # no ACL: objects are as private as the bucket (no public access)
+        "querystring_auth": True,  # any URL made is signed...
+        "querystring_expire": int(os.environ.get("S3_URL_SECONDS", "60")),  # ...and short-lived
+        "file_overwrite": True,  # names are random; a restore writes the backup's names back
+        "max_memory_size": 4 * 1024 * 1024,  # a file being served spools to disk above this
+        # A store that does not answer fails an upload in seconds (503), not after minutes.
+        "client_config": _S3Config(
+            connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
+        ),
     }
-    if not STORAGES["private"]["OPTIONS"]["bucket_name"]:
+    STORAGES["private"] = {"BACKEND": "needlecare.core.s3.PrivateS3Storage", "OPTIONS": _s3_options}
+    if not _s3_options["bucket_name"]:
         raise ImproperlyConfigured("PRIVATE_STORAGE=s3 needs S3_BUCKET (docs/operations.md).")
 elif PRIVATE_STORAGE == "disk":
     STORAGES["private"] = {"BACKEND": "needlecare.core.storage.PrivateFileSystemStorage"}

@@ -39,7 +39,7 @@ def _storage_errors() -> Iterator[None]:
         raise as_os_error(error) from error
 
 
-class PrivateS3Storage(S3Storage):
+class PrivateS3Storage(S3Storage):  # type: ignore[misc]  # django-storages ships no types
     """S3Storage whose failures are OSErrors (as on disk) and which never makes an unsigned URL."""
 
     def __init__(self, **options: Any) -> None:
@@ -57,7 +57,7 @@ class PrivateS3Storage(S3Storage):
 
     def _save(self, name: str, content: Any) -> str:
         with _storage_errors():
-            return super()._save(name, content)
+            return str(super()._save(name, content))
 
     def delete(self, name: str) -> None:
         with _storage_errors():
@@ -69,7 +69,8 @@ class PrivateS3Storage(S3Storage):
 
     def listdir(self, name: str) -> tuple[list[str], list[str]]:
         with _storage_errors():
-            return super().listdir(name)
+            folders, files = super().listdir(name)
+            return list(folders), list(files)
 
     def size(self, name: str) -> int:
         with _storage_errors():
