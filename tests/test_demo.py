@@ -38,6 +38,11 @@ def test_seed_creates_both_demo_clinics_with_their_staff_and_patients(capsys):
 
     assert Treatment.objects.filter(adjunct="prp").exclude(blood_kit_lot="").exists()
     assert Treatment.objects.filter(numbing_agent__in=["cooling", "tetracaine_4"]).exists()
+    from needlecare.aftercare.models import InboundMessage
+
+    # Two-way SMS: a patient's text reply waits to be answered on the aftercare page.
+    waiting = InboundMessage.objects.filter(clinic=demo, answered_at__isnull=True, patient__isnull=False)
+    assert waiting.exists()
     for clinic in (demo, harbour):
         patients = Patient.objects.filter(clinic=clinic)
         assert 35 <= patients.count() <= 45

@@ -9,7 +9,15 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from needlecare.aftercare.models import AftercareTimeline, Channel, CheckIn, Kind, Reminder, State
+from needlecare.aftercare.models import (
+    AftercareTimeline,
+    Channel,
+    CheckIn,
+    InboundMessage,
+    Kind,
+    Reminder,
+    State,
+)
 from needlecare.aftercare.services import (
     AFTERCARE_AT,
     CHECKIN_NUDGE_AT,
@@ -51,6 +59,7 @@ def seed_clinic(clinic: Clinic, today: date) -> None:
         )
         for number, record in enumerate(recent):
             _past_reminders(clinic, record, today, number)
+        _text_replies(clinic, recent)
         _checkins(
             list(
                 AftercareTimeline.objects.filter(clinic=clinic, starts_on__gte=today - timedelta(days=30))
@@ -106,6 +115,25 @@ def _past_reminders(clinic: Clinic, record: AftercareTimeline, today: date, numb
         idempotency_key=f"demo:appointment:{record.treatment_id}:{channel}",
         last_error="cancelled",
     )
+
+
+def _text_replies(clinic: Clinic, recent: list[AftercareTimeline]) -> None:
+    """Two patients answered a reminder by text (SMS, two-way): one question waits, one was answered."""
+    replies = [
+        ("Is it normal that my cheeks are still a bit pink today? No pain.", False),
+        ("Thanks for the reminder, see you at the next session.", True),
+    ]
+    for number, (record, (body, answered)) in enumerate(zip(recent, replies, strict=False)):
+        received = timezone.now() - timedelta(hours=3 + 20 * number)
+        message = InboundMessage.objects.create(
+            clinic=clinic,
+            patient=record.patient,
+            provider_id=f"demo-{clinic.pk}-{number}",
+            from_number=record.patient.phone,
+            body=body,
+            answered_at=received + timedelta(hours=1) if answered else None,
+        )
+        InboundMessage.objects.filter(pk=message.pk).update(received_at=received)
 
 
 def _checkins(recent: list[AftercareTimeline], today: date) -> None:
