@@ -27,9 +27,11 @@ def fire(
     file_settings: dict[str, Any] | None,
     *,
     refused: type[Exception] | tuple[type[Exception], ...] = (),
+    declined: type[Exception] | tuple[type[Exception], ...] = (),
 ) -> list[str]:
     """Run each attempt in its own thread, all released at once; their answers, in order of finishing:
-    "booked", "taken: <message>" for a `refused` exception, or "error: <repr>" for any other."""
+    "booked", "taken: <message>" for a `refused` exception, "refused: <messages>" for a `declined` one
+    (a ValidationError's messages joined), or "error: <repr>" for any other."""
     barrier = threading.Barrier(len(attempts))
     answers: list[str] = []
     lock = threading.Lock()
@@ -44,6 +46,8 @@ def fire(
             answer = "booked"
         except refused as taken:
             answer = "taken: " + str(getattr(taken, "message", taken))
+        except declined as refusal:
+            answer = "refused: " + " ".join(getattr(refusal, "messages", [str(refusal)]))
         except Exception as error:  # noqa: BLE001 - any other answer fails the test, with its text
             answer = f"error: {error!r}"
         finally:

@@ -8,12 +8,11 @@ has; so the test copies it to a file and the threads open their own connections 
 settings production uses (WAL, busy_timeout, IMMEDIATE transactions)."""
 
 import sqlite3
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 
 from needlecare.audit.models import AuditEvent
 from needlecare.scheduling.models import Appointment, Status
@@ -27,21 +26,11 @@ from needlecare.scheduling.services.booking import (
     set_status,
 )
 from needlecare.testing.clock import TODAY, london
+from needlecare.testing.concurrency import file_copy
+from needlecare.testing.concurrency import fire as race
 from needlecare.testing.factories import make_patient
 
 ATTEMPTS = 50
-
-
-def file_copy(tmp_path):  # type: ignore[no-untyped-def]
-    """On SQLite: a file with the test database's content, and settings to open it; None elsewhere."""
-    if connection.vendor != "sqlite":
-        return None
-    path = tmp_path / "booking.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    return {**connection.settings_dict, "NAME": str(path), "WRAPPER": connections["default"].__class__}
 
 
 def _count(file_settings, practitioner_id: int) -> int:  # type: ignore[no-untyped-def]
@@ -57,36 +46,8 @@ def _count(file_settings, practitioner_id: int) -> int:  # type: ignore[no-untyp
 
 
 def fire(attempts, file_settings) -> list[str]:  # type: ignore[no-untyped-def]
-    """Run each attempt in its own thread, all released at once; their answers, in order of finishing."""
-    barrier = threading.Barrier(len(attempts))
-    answers: list[str] = []
-    lock = threading.Lock()
-
-    def run(attempt) -> None:  # type: ignore[no-untyped-def]
-        if file_settings is not None:
-            wrapper = file_settings["WRAPPER"]
-            connections["default"] = wrapper(file_settings, "default")  # in this thread only
-        try:
-            barrier.wait()
-            attempt()
-            answer = "booked"
-        except SlotTaken as taken:
-            answer = "taken: " + taken.message
-        except BookingRefused as refused:
-            answer = "refused: " + " ".join(refused.messages)
-        except Exception as error:  # noqa: BLE001 - any other answer fails the test, with its text
-            answer = f"error: {error!r}"
-        finally:
-            connections.close_all()
-        with lock:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    """The shared race harness, with booking's two refusals told apart."""
+    return race(attempts, file_settings, refused=SlotTaken, declined=BookingRefused)
 
 
 @pytest.mark.django_db(transaction=True)
