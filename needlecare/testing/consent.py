@@ -3,8 +3,9 @@
 from needlecare.consent.models import ConsentSignature, ConsentTemplate
 
 
-def sign_consent(patient, template=None) -> ConsentSignature:  # type: ignore[no-untyped-def]
-    """The patient signs `template` (default: the clinic's latest, or a minimal one) at the tablet."""
+def sign_consent(patient, template=None, *, photo_use: bool = False) -> ConsentSignature:  # type: ignore[no-untyped-def]
+    """The patient signs `template` (default: the clinic's latest, or a minimal one) at the tablet,
+    agreeing to clinical photo use beyond the record when `photo_use`."""
     template = template or ConsentTemplate.objects.filter(clinic=patient.clinic).order_by("-version").first()
     if template is None:
         template = ConsentTemplate.objects.create(
@@ -17,6 +18,6 @@ def sign_consent(patient, template=None) -> ConsentSignature:  # type: ignore[no
         signed_text=template.body,
         signed_name=patient.full_name,
         signature_svg="M1 1 L2 2",
-        photo_use=False,
+        photo_use=photo_use,
         signed_via="tablet",
     )

@@ -15,12 +15,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from needlecare.audit.models import AuditEvent
-from needlecare.consent.models import ConsentSignature, ConsentTemplate
+from needlecare.consent.models import ConsentSignature
 from needlecare.consent.services import withdraw_consent
 from needlecare.core.storage import private_storage
 from needlecare.outcomes.models import Photo
 from needlecare.outcomes.services import PhotoRefused, set_photo_marketing, upload_photo
 from needlecare.testing.clock import TODAY
+from needlecare.testing.consent import sign_consent
 from needlecare.testing.outcomes import jpeg_bytes, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files", "frozen_today")]
@@ -241,25 +242,7 @@ def sign(patient, photo_use: bool) -> ConsentSignature:  # type: ignore[no-untyp
     # Each signature a minute after the one before: "latest" must be unambiguous under a frozen clock.
     later = ConsentSignature.objects.filter(patient=patient).count() + 1
     with time_machine.travel(f"2026-11-25 10:{later:02d}Z", tick=False):
-        return _sign(patient, photo_use)
-
-
-def _sign(patient, photo_use: bool) -> ConsentSignature:  # type: ignore[no-untyped-def]
-    template = ConsentTemplate.objects.filter(
-        clinic=patient.clinic
-    ).first() or ConsentTemplate.objects.create(
-        clinic=patient.clinic, version=1, title="Consent", body="I agree.", photo_use_text="Photos?"
-    )
-    return ConsentSignature.objects.create(
-        clinic=patient.clinic,
-        patient=patient,
-        template=template,
-        signed_text=template.body,
-        signed_name=patient.full_name,
-        signature_svg="M1 1 L2 2",
-        photo_use=photo_use,
-        signed_via="tablet",
-    )
+        return sign_consent(patient, photo_use=photo_use)
 
 
 def test_marketing_needs_the_patients_photo_consent(world_a):
